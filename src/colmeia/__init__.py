@@ -1,0 +1,1 @@
+"""Colmeia: the production layer for LangGraph multi-agent systems."""

@@ -1,0 +1,1 @@
+"""Backends that `colmeia up` runs as child processes when no external service is configured."""
