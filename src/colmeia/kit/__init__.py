@@ -1,0 +1,1 @@
+"""Domain-free helpers: nothing in here imports a Colmeia domain package."""
