@@ -1,0 +1,1 @@
+"""Operator surfaces: CLI commands now, the /admin API later."""

@@ -1,0 +1,32 @@
+"""Request-scoped dependencies shared by every router: the unit of work and app state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from colmeia.db import Sessionmaker, unit_of_work
+
+
+def get_sessionmaker(request: Request) -> Sessionmaker:
+    sessionmaker: Sessionmaker = request.state.sessionmaker
+    return sessionmaker
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: committed when the endpoint returns, rolled back on error."""
+    async with unit_of_work(get_sessionmaker(request)) as session:
+        yield session
+
+
+def get_redis(request: Request) -> Redis:
+    redis: Redis = request.state.redis
+    return redis
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+RedisDep = Annotated[Redis, Depends(get_redis)]

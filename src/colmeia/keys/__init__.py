@@ -1,0 +1,1 @@
+"""API keys for services and automation: shown once, stored as a keyed hash."""

@@ -1,0 +1,1 @@
+"""The Celery side: app, tasks, and the worker's heartbeat."""

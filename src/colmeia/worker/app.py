@@ -1,0 +1,82 @@
+"""The Celery composition root: broker, reliability settings and the heartbeat step.
+
+Tasks take ids and re-fetch; the DB is the ledger, Celery only the transport (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis as redis_sync
+from celery import Celery, bootsteps
+from celery.worker import WorkController
+
+from colmeia.config import Settings
+from colmeia.redis import celery_broker_url
+from colmeia.worker import heartbeat
+
+logger = logging.getLogger("colmeia.worker")
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """Beats into Redis on the worker's own timer, and leaves the set on a clean stop."""
+
+    requires = ("celery.worker.components:Timer",)
+
+    def __init__(self, parent: WorkController, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.client: redis_sync.Redis | None = None
+        self.timer_ref: Any = None  # celery's timer entry is untyped
+
+    def start(self, parent: WorkController) -> None:
+        conf = parent.app.conf
+        self.client = redis_sync.Redis.from_url(conf["colmeia_redis_url"], socket_timeout=2.0)
+        interval = float(conf["colmeia_heartbeat_interval_s"])
+        self._beat(parent)
+        timer: Any = parent.timer  # celery-types does not declare Timer.call_repeatedly
+        self.timer_ref = timer.call_repeatedly(interval, self._beat, (parent,))
+
+    def stop(self, parent: WorkController) -> None:
+        if self.timer_ref is not None:
+            self.timer_ref.cancel()
+        if self.client is not None:
+            try:
+                heartbeat.leave(self.client, _hostname(parent))
+            except redis_sync.RedisError:
+                logger.warning("could not remove the worker heartbeat; it expires by TTL")
+            self.client.close()
+
+    def _beat(self, parent: WorkController) -> None:
+        assert self.client is not None
+        try:
+            heartbeat.beat(self.client, _hostname(parent))
+        except redis_sync.RedisError as error:
+            logger.warning("worker heartbeat failed: %s", error)
+
+
+def _hostname(parent: WorkController) -> str:
+    worker: Any = parent  # celery-types does not declare WorkController.hostname
+    return str(worker.hostname)
+
+
+def create_celery(settings: Settings, redis_url: str) -> Celery:
+    """A Celery app on the configured broker (default: the Redis at ``redis_url``)."""
+    broker = settings.broker.url or celery_broker_url(redis_url)
+    app = Celery("colmeia", broker=broker, include=["colmeia.worker.tasks"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        result_backend=None,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        colmeia_redis_url=redis_url,
+        colmeia_heartbeat_interval_s=settings.worker.heartbeat_interval_s,
+    )
+    app.steps["worker"].add(Heartbeat)
+    return app
