@@ -125,7 +125,7 @@ def sim_llm(
 
 @cli.command()
 def migrate(
-    revision: Annotated[str, typer.Option(help="target revision")] = "head",
+    revision: Annotated[str, typer.Option(help="target revision")] = "heads",
     down: Annotated[bool, typer.Option(help="downgrade to the revision instead")] = False,
 ) -> None:
     """Apply (or roll back) database migrations."""
@@ -134,7 +134,7 @@ def migrate(
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if down:
-        migrations.downgrade(settings.database_url, revision if revision != "head" else "base")
+        migrations.downgrade(settings.database_url, revision if revision != "heads" else "base")
     else:
         migrations.upgrade(settings.database_url, revision)
     typer.echo(f"database at {revision if not down else 'downgraded'}")

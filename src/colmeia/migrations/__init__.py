@@ -27,8 +27,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema at ``url`` up to ``revision``."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Bring the schema at ``url`` up to ``revision`` (default: every branch head, so
+    capabilities developed side by side can each add their own branch)."""
     command.upgrade(alembic_config(url), revision)
 
 
