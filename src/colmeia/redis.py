@@ -8,13 +8,14 @@ from redis.asyncio import Redis
 def create_redis(url: str) -> Redis:
     """An asyncio client with short timeouts, so a dead Redis degrades requests instead of
     hanging them."""
-    return Redis.from_url(
+    client: Redis = Redis.from_url(
         url,
         decode_responses=False,
         socket_timeout=2.0,
         socket_connect_timeout=2.0,
         health_check_interval=30,
     )
+    return client
 
 
 def celery_broker_url(redis_url: str) -> str:
