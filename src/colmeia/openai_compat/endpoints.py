@@ -1,0 +1,51 @@
+"""``/v1/chat/completions`` and ``/v1/models`` for the ``openai`` SDK, over the gateway."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from colmeia.auth.deps import CurrentPrincipal
+from colmeia.llm.errors import ModelNotFound
+from colmeia.llm.gateway import Gateway
+from colmeia.openai_compat.errors import OpenAIRoute
+from colmeia.openai_compat.schemas import ChatCompletionRequest
+from colmeia.openai_compat.service import chat
+
+router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIRoute)
+
+
+def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.state.gateway
+    return gateway
+
+
+@router.post("/chat/completions")
+async def chat_completions(
+    body: ChatCompletionRequest, principal: CurrentPrincipal, request: Request
+) -> Response:
+    gateway = _gateway(request)
+    call = chat.prepare(gateway, principal, body)
+    if body.stream:
+        events = await chat.open_stream(gateway, call, body.include_usage)
+        return StreamingResponse(
+            events, media_type="text/event-stream", headers={"cache-control": "no-cache"}
+        )
+    return JSONResponse(await chat.complete(gateway, call))
+
+
+@router.get("/models")
+async def list_models(principal: CurrentPrincipal, request: Request) -> JSONResponse:
+    names = _gateway(request).registry.listed()
+    return JSONResponse({"object": "list", "data": [_model(name) for name in names]})
+
+
+@router.get("/models/{model_id:path}")
+async def get_model(model_id: str, principal: CurrentPrincipal, request: Request) -> JSONResponse:
+    if model_id not in _gateway(request).registry.listed():
+        raise ModelNotFound(model_id)
+    return JSONResponse(_model(model_id))
+
+
+def _model(name: str) -> dict[str, object]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "colmeia"}

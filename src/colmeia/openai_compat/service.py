@@ -1,0 +1,172 @@
+"""Chat completions through the gateway, answered in OpenAI's JSON and SSE formats.
+
+A raw model is called inline through the gateway (no queue), with the caller's principal as the
+usage attribution. ``agent:<id or name>`` is refused until agent runs exist.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.runnables import RunnableBinding
+
+from colmeia.auth.principal import Principal
+from colmeia.errors import BadRequest, ColmeiaError, NotFound
+from colmeia.llm.context import CallContext
+from colmeia.llm.gateway import Gateway
+from colmeia.llm.hooks import CallRequest
+from colmeia.openai_compat import convert
+from colmeia.openai_compat.errors import error_type
+from colmeia.openai_compat.schemas import ChatCompletionRequest
+
+AGENT_PREFIX = "agent:"
+
+
+class AgentsUnavailable(NotFound):
+    code = "model_not_found"
+
+
+class ChatService:
+    def prepare(
+        self, gateway: Gateway, principal: Principal, body: ChatCompletionRequest
+    ) -> CallRequest:
+        """Validate the request and describe the gateway call it becomes."""
+        if body.model.startswith(AGENT_PREFIX):
+            raise AgentsUnavailable(
+                "agents are not available on /v1/chat/completions yet: agent runs are not built;"
+                " name a raw model",
+                details={"param": "model"},
+            )
+        if body.n != 1:
+            raise BadRequest("only n=1 is supported", details={"param": "n"})
+        context = CallContext(
+            tenant_id=principal.tenant_id, user_id=principal.user_id, key_id=principal.key_id
+        )
+        messages = convert.to_messages(body.messages)
+        return gateway.request(
+            body.model, messages, self._params(gateway, body), context, streaming=body.stream
+        )
+
+    async def complete(self, gateway: Gateway, request: CallRequest) -> convert.JsonDict:
+        """A ``chat.completion`` object."""
+        result = await gateway.generate(request)
+        message = result.generations[0].message
+        assert isinstance(message, AIMessage)  # the gateway only returns AI messages
+        return {
+            **_envelope("chat.completion", request.model),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": convert.message_body(message),
+                    "logprobs": None,
+                    "finish_reason": convert.finish_reason(message),
+                }
+            ],
+            "usage": convert.usage_of(message),
+        }
+
+    async def open_stream(
+        self, gateway: Gateway, request: CallRequest, include_usage: bool
+    ) -> AsyncIterator[str]:
+        """SSE lines; the first chunk is awaited here so that failures before any output are
+        an HTTP error rather than a broken 200 stream."""
+        chunks = gateway.stream(request)
+        first = await anext(chunks)
+        return _sse(first, chunks, _envelope("chat.completion.chunk", request.model), include_usage)
+
+    def _params(self, gateway: Gateway, body: ChatCompletionRequest) -> dict[str, object]:
+        params: dict[str, object] = {
+            name: value
+            for name in (
+                "temperature",
+                "top_p",
+                "seed",
+                "presence_penalty",
+                "frequency_penalty",
+                "response_format",
+            )
+            if (value := getattr(body, name)) is not None
+        }
+        if body.token_limit is not None:
+            params["max_tokens"] = body.token_limit
+        if body.stop is not None:
+            params["stop"] = [body.stop] if isinstance(body.stop, str) else body.stop
+        if body.tools:
+            params.update(self._tool_params(gateway, body))
+        return params
+
+    def _tool_params(self, gateway: Gateway, body: ChatCompletionRequest) -> dict[str, object]:
+        # The provider model formats the tools itself, so OpenAI tools reach Anthropic right.
+        model = gateway.registry.chat_model(gateway.registry.resolve(body.model))
+        extra: dict[str, bool] = {}
+        if body.parallel_tool_calls is not None:
+            extra["parallel_tool_calls"] = body.parallel_tool_calls
+        try:
+            bound = model.bind_tools(body.tools or [], tool_choice=body.tool_choice, **extra)  # type: ignore[arg-type]
+        except Exception as error:  # caller-supplied schemas: any failure to format is a 400
+            raise BadRequest(f"invalid tools: {error}"[:300], details={"param": "tools"}) from None
+        assert isinstance(bound, RunnableBinding)
+        return dict(bound.kwargs)
+
+
+async def _sse(
+    first: ChatGenerationChunk,
+    rest: AsyncIterator[ChatGenerationChunk],
+    envelope: convert.JsonDict,
+    include_usage: bool,
+) -> AsyncIterator[str]:
+    merged = first.message
+    yield _chunk(envelope, first.message, True, include_usage)
+    try:
+        async for chunk in rest:
+            merged = merged + chunk.message
+            yield _chunk(envelope, chunk.message, False, include_usage)
+    except ColmeiaError as error:  # after the first byte the status is sent: report in-band
+        body = {"message": error.message, "type": error_type(error.status_code), "code": error.code}
+        yield _data({"error": body})
+        return
+    final = AIMessage(content="", tool_calls=getattr(merged, "tool_calls", []))
+    final.response_metadata = merged.response_metadata
+    choice = {
+        "index": 0,
+        "delta": {},
+        "logprobs": None,
+        "finish_reason": convert.finish_reason(final),
+    }
+    yield _data({**envelope, "choices": [choice], **({"usage": None} if include_usage else {})})
+    if include_usage:
+        usage_source = AIMessage(content="", usage_metadata=getattr(merged, "usage_metadata", None))
+        yield _data({**envelope, "choices": [], "usage": convert.usage_of(usage_source)})
+    yield "data: [DONE]\n\n"
+
+
+def _chunk(envelope: convert.JsonDict, message: object, first: bool, include_usage: bool) -> str:
+    assert isinstance(message, AIMessageChunk)  # chat models stream AIMessageChunks
+    choice = {"index": 0, "delta": convert.chunk_delta(message, first), "logprobs": None}
+    choice["finish_reason"] = None
+    payload = {**envelope, "choices": [choice]}
+    if include_usage:
+        payload["usage"] = None
+    return _data(payload)
+
+
+def _data(payload: object) -> str:
+    return f"data: {json.dumps(payload, separators=(',', ':'), ensure_ascii=False)}\n\n"
+
+
+def _envelope(kind: str, model: str) -> convert.JsonDict:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": kind,
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": None,
+    }
+
+
+chat = ChatService()
