@@ -1,0 +1,1 @@
+"""Rate limits per credential, per route group and per client IP, shared by every replica."""
