@@ -1,0 +1,223 @@
+"""Spans kept in the database, tenant-scoped, for ``GET /runs/{id}/trace`` and the dashboard.
+
+Spans are grouped by their *local root* — the first span of a trace in this process (the HTTP
+server span in the API, the Celery task span in a worker). A group is written when its root
+ends, because only then is everything known: the principal authenticated halfway through the
+request, the run id created by the endpoint. The group's tenant and run id come from the
+``colmeia.tenant_id`` / ``colmeia.run_id`` attributes of any of its spans (the middleware and
+the task hook put them on the root). Groups without a tenant (health probes, anonymous
+requests, background chatter) are not stored: nobody could read them.
+
+Each span is stored under the tenant of the process that recorded it, never derived from the
+trace id, so a caller who forges a ``traceparent`` cannot join another tenant's trace.
+Writing happens on one background thread with a synchronous engine, off the request path;
+SQL issued there is excluded from tracing. Old rows are deleted after the retention period.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from sqlalchemy import create_engine, delete, insert, pool
+from sqlalchemy.engine import Engine
+
+from colmeia.db import is_sqlite
+from colmeia.migrations import sync_url
+from colmeia.models.span import Span as SpanRow
+from colmeia.telemetry.context import RUN_ID, TENANT_ID
+from colmeia.telemetry.redaction import Redactor
+from colmeia.telemetry.spans import clean_span, jsonable_attributes
+
+logger = logging.getLogger("colmeia.telemetry.store")
+
+MAX_GROUP_SPANS = 2_000
+MAX_QUEUED_GROUPS = 10_000
+RETENTION_SWEEP_S = 600.0
+
+
+@dataclass
+class _Group:
+    spans: list[ReadableSpan] = field(default_factory=list)
+
+
+class SpanStoreProcessor(SpanProcessor):
+    """Collects spans per local root and hands finished groups to a writer thread."""
+
+    def __init__(self, database_url: str, redactor: Redactor, retention_days: float) -> None:
+        self._writer = _Writer(database_url, redactor, retention_days)
+        self._lock = threading.Lock()
+        self._root_of: dict[int, int] = {}
+        self._groups: dict[int, _Group] = {}
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        span_id = span.context.span_id
+        parent = span.parent
+        with self._lock:
+            root = span_id
+            if parent is not None and not parent.is_remote:
+                root = self._root_of.get(parent.span_id, span_id)
+            self._root_of[span_id] = root
+            self._groups.setdefault(root, _Group())
+
+    def on_end(self, span: ReadableSpan) -> None:
+        assert span.context is not None
+        span_id = span.context.span_id
+        with self._lock:
+            root = self._root_of.pop(span_id, span_id)
+            group = self._groups.get(root)
+            if group is None:
+                done: list[ReadableSpan] | None = [span]
+            else:
+                if len(group.spans) < MAX_GROUP_SPANS:
+                    group.spans.append(span)
+                done = None
+                if span_id == root:
+                    done = self._groups.pop(root).spans
+        if done:
+            self._writer.submit(done)
+
+    def shutdown(self) -> None:
+        self._writer.stop()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._writer.flush(timeout_millis / 1000)
+
+
+class _Writer:
+    """One daemon thread that turns span groups into rows."""
+
+    def __init__(self, database_url: str, redactor: Redactor, retention_days: float) -> None:
+        self._url = database_url
+        self._redactor = redactor
+        self._retention = timedelta(days=retention_days)
+        self._queue: queue.Queue[list[ReadableSpan] | None] = queue.Queue(MAX_QUEUED_GROUPS)
+        self._engine: Engine | None = None
+        self._last_sweep = 0.0
+        self._thread = threading.Thread(target=self._run, name="colmeia-span-store", daemon=True)
+        self._thread.start()
+
+    def submit(self, spans: list[ReadableSpan]) -> None:
+        try:
+            self._queue.put_nowait(spans)
+        except queue.Full:
+            logger.warning("span store queue full; dropping %d spans", len(spans))
+
+    def flush(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._queue.unfinished_tasks
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _run(self) -> None:
+        while True:
+            groups = [self._queue.get()]
+            while len(groups) < 200:
+                try:
+                    groups.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = None in groups
+            try:
+                with suppress_instrumentation():
+                    self._write([g for g in groups if g is not None])
+            except Exception:
+                logger.exception("could not store %d span groups", len(groups))
+            finally:
+                for _ in groups:
+                    self._queue.task_done()
+            if stop:
+                return
+
+    def _connect(self) -> Engine:
+        if self._engine is None:
+            url = sync_url(self._url)
+            if is_sqlite(url):
+                self._engine = create_engine(url, poolclass=pool.NullPool)
+            else:
+                self._engine = create_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
+        return self._engine
+
+    def _write(self, groups: list[list[ReadableSpan]]) -> None:
+        rows = [row for group in groups for row in self._rows(group)]
+        if not rows:
+            return
+        engine = self._connect()
+        with engine.begin() as connection:
+            if is_sqlite(self._url):
+                connection.exec_driver_sql("PRAGMA busy_timeout=10000")
+            connection.execute(insert(SpanRow), rows)
+            if time.monotonic() - self._last_sweep > RETENTION_SWEEP_S:
+                self._last_sweep = time.monotonic()
+                cutoff = datetime.now(UTC) - self._retention
+                connection.execute(delete(SpanRow).where(SpanRow.start_at < cutoff))
+
+    def _rows(self, group: list[ReadableSpan]) -> list[dict[str, Any]]:
+        # Any: column values of one INSERT row.
+        tenant = _group_uuid(group, TENANT_ID)
+        if tenant is None:
+            return []
+        run = _group_uuid(group, RUN_ID)
+        return [_row(clean_span(span, self._redactor), tenant, run) for span in group]
+
+
+def _group_uuid(group: list[ReadableSpan], attribute: str) -> uuid.UUID | None:
+    for span in reversed(group):  # the root ends last and carries the final values
+        value = (span.attributes or {}).get(attribute)
+        if isinstance(value, str):
+            try:
+                return uuid.UUID(value)
+            except ValueError:
+                continue
+    return None
+
+
+def _time(nanos: int | None) -> datetime:
+    return datetime.fromtimestamp((nanos or 0) / 1e9, UTC)
+
+
+def _row(span: ReadableSpan, tenant: uuid.UUID, run: uuid.UUID | None) -> dict[str, Any]:
+    # Any: column values of one INSERT row.
+    assert span.context is not None
+    events = [
+        {
+            "name": event.name,
+            "at": _time(event.timestamp).isoformat(),
+            "attributes": jsonable_attributes(event.attributes or {}),
+        }
+        for event in span.events
+    ]
+    return {
+        "id": uuid.uuid4(),
+        "created_at": datetime.now(UTC),
+        "tenant_id": tenant,
+        "trace_id": format(span.context.trace_id, "032x"),
+        "span_id": format(span.context.span_id, "016x"),
+        "parent_span_id": format(span.parent.span_id, "016x") if span.parent else None,
+        "run_id": run,
+        "name": span.name[:300],
+        "kind": span.kind.name.lower(),
+        "service": str(span.resource.attributes.get("service.name", "colmeia"))[:100],
+        "status": span.status.status_code.name.lower(),
+        "status_message": span.status.description,
+        "start_at": _time(span.start_time),
+        "end_at": _time(span.end_time),
+        "duration_ms": ((span.end_time or 0) - (span.start_time or 0)) / 1e6,
+        "attributes": jsonable_attributes(span.attributes or {}),
+        "events": events,
+    }
