@@ -1,0 +1,1 @@
+"""Sentence embeddings computed offline, in process, with no torch at run time."""

@@ -1,0 +1,111 @@
+"""The MiniLM encoder as an ONNX graph built in memory from the safetensors weights.
+
+Built with the ``onnx`` helper API when the embedder starts: no export step, no torch, and no
+``.onnx`` file on disk. The graph takes the embedded tokens (word + position + type, already
+layer-normalised, computed in numpy because it is a table lookup) and an additive attention mask,
+and returns the last hidden state; pooling and normalisation stay in numpy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from colmeia.embeddings.weights import Array
+
+OPSET = 17  # LayerNormalization became a standard op in 17
+HIDDEN = 384
+HEADS = 12
+HEAD_DIM = HIDDEN // HEADS
+
+
+class _Builder:
+    """Accumulates nodes and initialisers; names are unique per layer prefix."""
+
+    def __init__(self, tensors: dict[str, Array]) -> None:
+        self.tensors = tensors
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+
+    def const(self, name: str, value: Array | npt.NDArray[np.int64]) -> str:
+        self.initializers.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def op(self, kind: str, inputs: list[str], output: str, **attrs: Any) -> str:
+        # Any: ONNX attributes are ints, floats, strings or lists of them, by operator.
+        self.nodes.append(helper.make_node(kind, inputs, [output], **attrs))
+        return output
+
+    def linear(self, x: str, prefix: str, out: str) -> str:
+        weight = np.ascontiguousarray(self.tensors[prefix + ".weight"].T)
+        w = self.const(prefix + ".w", weight)
+        b = self.const(prefix + ".b", self.tensors[prefix + ".bias"])
+        return self.op("Add", [self.op("MatMul", [x, w], out + ".mm"), b], out)
+
+    def layer_norm(self, x: str, prefix: str, out: str) -> str:
+        g = self.const(prefix + ".g", self.tensors[prefix + ".weight"])
+        b = self.const(prefix + ".b", self.tensors[prefix + ".bias"])
+        return self.op("LayerNormalization", [x, g, b], out, axis=-1, epsilon=1e-12)
+
+
+def _attention(b: _Builder, x: str, mask: str, p: str) -> str:
+    heads = b.const(p + "heads_shape", np.array([0, 0, HEADS, HEAD_DIM], dtype=np.int64))
+    merged = b.const(p + "merged_shape", np.array([0, 0, HIDDEN], dtype=np.int64))
+    split = {}
+    for name in ("query", "key", "value"):
+        projected = b.linear(x, f"{p}attention.self.{name}", f"{p}{name}")
+        shaped = b.op("Reshape", [projected, heads], f"{p}{name}.r")
+        perm = [0, 2, 3, 1] if name == "key" else [0, 2, 1, 3]
+        split[name] = b.op("Transpose", [shaped], f"{p}{name}.t", perm=perm)
+    scale = b.const(p + "scale", np.array(1.0 / np.sqrt(HEAD_DIM), dtype=np.float32))
+    scores = b.op("MatMul", [split["query"], split["key"]], p + "scores")
+    scaled = b.op("Add", [b.op("Mul", [scores, scale], p + "scaled"), mask], p + "masked")
+    probs = b.op("Softmax", [scaled], p + "probs", axis=-1)
+    context = b.op("MatMul", [probs, split["value"]], p + "context")
+    context = b.op("Transpose", [context], p + "context.t", perm=[0, 2, 1, 3])
+    context = b.op("Reshape", [context, merged], p + "context.r")
+    out = b.linear(context, p + "attention.output.dense", p + "attn_out")
+    residual = b.op("Add", [out, x], p + "attn_res")
+    return b.layer_norm(residual, p + "attention.output.LayerNorm", p + "attn_ln")
+
+
+def _feed_forward(b: _Builder, x: str, p: str) -> str:
+    up = b.linear(x, p + "intermediate.dense", p + "up")
+    root_half = b.const(p + "rsqrt2", np.array(0.7071067811865476, dtype=np.float32))
+    one = b.const(p + "one", np.array(1.0, dtype=np.float32))
+    half = b.const(p + "half", np.array(0.5, dtype=np.float32))
+    erf = b.op("Erf", [b.op("Mul", [up, root_half], p + "up.s")], p + "erf")
+    gate = b.op("Mul", [b.op("Add", [erf, one], p + "erf1"), half], p + "gate")
+    activated = b.op("Mul", [up, gate], p + "gelu")
+    down = b.linear(activated, p + "output.dense", p + "down")
+    residual = b.op("Add", [down, x], p + "ffn_res")
+    return b.layer_norm(residual, p + "output.LayerNorm", p + "out")
+
+
+def build_encoder(tensors: dict[str, Array], layers: int) -> bytes:
+    """The serialised ONNX model of the encoder layers, ready for ``InferenceSession``."""
+    b = _Builder(tensors)
+    x = "hidden"
+    for index in range(layers):
+        prefix = f"encoder.layer.{index}."
+        x = _feed_forward(b, _attention(b, x, "mask", prefix), prefix)
+    b.op("Identity", [x], "last_hidden")
+    floats = TensorProto.FLOAT
+    graph = helper.make_graph(
+        b.nodes,
+        "minilm_encoder",
+        [
+            helper.make_tensor_value_info("hidden", floats, ["batch", "seq", HIDDEN]),
+            helper.make_tensor_value_info("mask", floats, ["batch", 1, 1, "seq"]),
+        ],
+        [helper.make_tensor_value_info("last_hidden", floats, ["batch", "seq", HIDDEN])],
+        b.initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    serialised: bytes = model.SerializeToString()
+    return serialised
