@@ -1,0 +1,1 @@
+"""Graphs served by the Agent Protocol: ``langgraph.json`` loading, the registry, checkpointers."""

@@ -1,0 +1,64 @@
+"""The LangGraph checkpointer for a deployment: SQLite in the data dir, or the Postgres database.
+
+Postgres uses a psycopg pool with ``autocommit``, ``prepare_threshold=0`` (safe behind
+PgBouncer/Supabase poolers) and ``dict_row``, which ``AsyncPostgresSaver`` requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy.engine import make_url
+
+Checkpointer = BaseCheckpointSaver[str]
+
+
+def postgres_conninfo(database_url: str) -> str | None:
+    """A libpq URL for ``database_url`` when it is PostgreSQL, else None."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def open_checkpointer(
+    database_url: str, data_dir: Path, *, pool_size: int = 10
+) -> AsyncIterator[Checkpointer]:
+    """The checkpointer for this deployment, set up (tables created) and closed on exit."""
+    conninfo = postgres_conninfo(database_url)
+    if conninfo is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(str(data_dir / "checkpoints.db")) as connection:
+            # The API and every worker share this file: WAL lets them read while one writes, and
+            # NORMAL sync in WAL mode survives a process crash (what durability "sync" is about)
+            # without an fsync per checkpoint.
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA synchronous=NORMAL")
+            await connection.execute("PRAGMA busy_timeout=10000")
+            saver = AsyncSqliteSaver(connection)
+            await saver.setup()
+            yield saver
+        return
+    pool = AsyncConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=pool_size,
+        open=False,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+    )
+    await pool.open()
+    try:
+        saver_pg = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        await saver_pg.setup()
+        yield saver_pg
+    finally:
+        await pool.close()

@@ -1,0 +1,1 @@
+"""Example graphs, registered through the same ``langgraph.json`` path as any user project."""

@@ -1,0 +1,1 @@
+"""Assistants: a registered graph plus configuration, versioned, owned by a tenant."""

@@ -1,0 +1,268 @@
+"""Agent Protocol routes for runs on a thread, and stateless runs.
+
+Creating a run commits the ledger row in its own unit of work, then flushes the jobs (enqueue
+after commit); streaming and waiting read the run's Redis Stream without holding a DB session.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from colmeia.agents.deps import GraphsDep
+from colmeia.auth.deps import CurrentPrincipal
+from colmeia.db import unit_of_work
+from colmeia.deps import SessionDep, get_sessionmaker
+from colmeia.errors import ValidationFailed
+from colmeia.models import Run, RunStatus
+from colmeia.runs.deps import JobQueueDep, RunEventsDep
+from colmeia.runs.events import RunEvents
+from colmeia.runs.ledger_retry import ledger_retry
+from colmeia.runs.schemas import RunCreate, RunRead
+from colmeia.runs.service import run as run_service
+from colmeia.runs.sse import JOIN_IDLE_READS, run_stream
+from colmeia.threads.service import thread as thread_service
+from colmeia.worker.enqueue import AfterCommit
+
+router = APIRouter(tags=["runs"])
+
+STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+
+# Any (below): run outputs are the graph's JSON state.
+
+
+async def _create(
+    request: Request,
+    principal: CurrentPrincipal,
+    thread_id: uuid.UUID | None,
+    body: RunCreate,
+    graphs: GraphsDep,
+    events: RunEvents,
+    queue: JobQueueDep,
+) -> Run:
+
+    async def commit() -> tuple[Run, AfterCommit]:
+        async with unit_of_work(get_sessionmaker(request)) as session:
+            return await run_service.create(
+                session, principal, thread_id, body, set(graphs), events
+            )
+
+    run, after = await ledger_retry(commit)()  # SQLite under a burst: busy, not broken
+    await after.flush(queue)
+    return run
+
+
+def _locations(run: Run, stateless: bool, resume: str = "stream") -> dict[str, str]:
+    """``Content-Location`` names the run; ``Location`` is where a client reconnects
+    (the event stream, or ``join`` for a wait)."""
+    if stateless:
+        return {"Content-Location": f"/runs/{run.id}"}
+    base = f"/threads/{run.thread_id}/runs/{run.id}"
+    return {"Content-Location": base, "Location": f"{base}/{resume}"}
+
+
+async def _output(events: RunEvents, run_id: uuid.UUID) -> Any:
+    async for _ in events.read(run_id):
+        pass
+    found = await events.output(run_id)
+    return found["output"] if found else None
+
+
+def _stream_response(
+    events: RunEvents, run: Run, body: RunCreate, stateless: bool
+) -> StreamingResponse:
+    stream = run_stream(events, run.id, cancel_on_disconnect=body.on_disconnect == "cancel")
+    return StreamingResponse(
+        stream, media_type="text/event-stream", headers=_locations(run, stateless)
+    )
+
+
+@router.post("/threads/{thread_id}/runs", response_model=RunRead)
+async def create(
+    thread_id: uuid.UUID,
+    body: RunCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    graphs: GraphsDep,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+    response: Response,
+) -> RunRead:
+    run = await _create(request, principal, thread_id, body, graphs, events, queue)
+    response.headers.update(_locations(run, stateless=False))
+    return RunRead.of(run)
+
+
+@router.post("/threads/{thread_id}/runs/stream")
+async def stream(
+    thread_id: uuid.UUID,
+    body: RunCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    graphs: GraphsDep,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+) -> StreamingResponse:
+    run = await _create(request, principal, thread_id, body, graphs, events, queue)
+    return _stream_response(events, run, body, stateless=False)
+
+
+@router.post("/threads/{thread_id}/runs/wait")
+async def wait(
+    thread_id: uuid.UUID,
+    body: RunCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    graphs: GraphsDep,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+) -> JSONResponse:
+    run = await _create(request, principal, thread_id, body, graphs, events, queue)
+    output = await _output(events, run.id)
+    return JSONResponse(output, headers=_locations(run, stateless=False, resume="join"))
+
+
+@router.post("/runs", response_model=RunRead)
+async def create_stateless(
+    body: RunCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    graphs: GraphsDep,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+    response: Response,
+) -> RunRead:
+    run = await _create(request, principal, None, body, graphs, events, queue)
+    response.headers.update(_locations(run, stateless=True))
+    return RunRead.of(run)
+
+
+@router.post("/runs/stream")
+async def stream_stateless(
+    body: RunCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    graphs: GraphsDep,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+) -> StreamingResponse:
+    run = await _create(request, principal, None, body, graphs, events, queue)
+    return _stream_response(events, run, body, stateless=True)
+
+
+@router.post("/runs/wait")
+async def wait_stateless(
+    body: RunCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    graphs: GraphsDep,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+) -> JSONResponse:
+    run = await _create(request, principal, None, body, graphs, events, queue)
+    output = await _output(events, run.id)
+    return JSONResponse(output, headers=_locations(run, stateless=True))
+
+
+@router.get("/threads/{thread_id}/runs", response_model=list[RunRead])
+async def list_runs(
+    thread_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    status: RunStatus | None = None,
+) -> list[RunRead]:
+    rows = await run_service.list(session, principal, thread_id, status)
+    return [RunRead.of(row) for row in rows[offset : offset + limit]]
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}", response_model=RunRead)
+async def get(
+    thread_id: uuid.UUID, run_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> RunRead:
+    return RunRead.of(await run_service.get(session, principal, thread_id, run_id))
+
+
+@router.delete("/threads/{thread_id}/runs/{run_id}", status_code=204)
+async def delete(
+    thread_id: uuid.UUID, run_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    await run_service.delete(session, principal, thread_id, run_id)
+    return Response(status_code=204)
+
+
+@router.post("/threads/{thread_id}/runs/{run_id}/cancel", status_code=204)
+async def cancel(
+    thread_id: uuid.UUID,
+    run_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+    wait: bool = False,
+    action: Literal["interrupt", "rollback"] = "interrupt",
+) -> Response:
+    async with unit_of_work(get_sessionmaker(request)) as session:
+        after = await run_service.cancel(session, principal, thread_id, run_id, action, events)
+    await after.flush(queue)
+    if wait:
+        await _output(events, run_id)
+    return Response(status_code=204)
+
+
+def _idle_limit(run: Run) -> int | None:
+    """A run still pending or running will produce events; wait for them without limit."""
+    return None if run.status in (RunStatus.pending, RunStatus.running) else JOIN_IDLE_READS
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/join")
+async def join(
+    thread_id: uuid.UUID,
+    run_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    events: RunEventsDep,
+) -> JSONResponse:
+    async with unit_of_work(get_sessionmaker(request)) as session:
+        run = await run_service.get(session, principal, thread_id, run_id)
+    async for _ in events.read(run_id, idle_limit=_idle_limit(run)):
+        pass
+    found = await events.output(run_id)
+    if found is not None:
+        return JSONResponse(found["output"])
+    async with unit_of_work(get_sessionmaker(request)) as session:
+        thread = await thread_service.get(session, principal, thread_id)
+        return JSONResponse(thread.values)
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/stream")
+async def join_stream(
+    thread_id: uuid.UUID,
+    run_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    events: RunEventsDep,
+    stream_mode: Annotated[list[str] | None, Query()] = None,
+    cancel_on_disconnect: bool = False,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    if last_event_id is not None and not STREAM_ID.fullmatch(last_event_id):
+        raise ValidationFailed("Last-Event-ID is not an id this server sent")
+    async with unit_of_work(get_sessionmaker(request)) as session:
+        run = await run_service.get(session, principal, thread_id, run_id)
+    stream = run_stream(
+        events,
+        run.id,
+        after=last_event_id or "0-0",
+        modes={mode for mode in stream_mode or [] if mode} or None,  # the SDK sends "" for none
+        cancel_on_disconnect=cancel_on_disconnect,
+        idle_limit=_idle_limit(run),
+    )
+    return StreamingResponse(
+        stream, media_type="text/event-stream", headers=_locations(run, stateless=False)
+    )

@@ -1,0 +1,103 @@
+"""Run events in a Redis Stream per run, so any API replica can stream (and resume) them.
+
+The worker appends ``{event, data}`` entries; the stream's entry ids are the SSE ``id:`` lines,
+so a client reconnecting with ``Last-Event-ID`` continues exactly after what it saw. The final
+entry is ``end``; the run's output is kept beside the stream for ``wait`` and ``join``. Both
+expire after a TTL once the run ends.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from colmeia.kit.jsonable import dumps
+
+END = "end"
+READ_BLOCK_MS = 1000  # below the clients' 2 s socket timeout
+CANCEL_TTL_S = 3600
+
+
+def stream_key(run_id: uuid.UUID) -> str:
+    return f"colmeia:run:{run_id}:events"
+
+
+def output_key(run_id: uuid.UUID) -> str:
+    return f"colmeia:run:{run_id}:output"
+
+
+def cancel_key(run_id: uuid.UUID) -> str:
+    return f"colmeia:run:{run_id}:cancel"
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    id: str
+    event: str
+    data: str
+    """JSON text, sent as the SSE ``data:`` line unchanged."""
+
+
+class RunEvents:
+    def __init__(self, redis: Redis, ttl_s: int) -> None:
+        self.redis = redis
+        self.ttl_s = ttl_s
+
+    async def publish(self, run_id: uuid.UUID, event: str, data: Any) -> None:
+        # Any: any JSON-able payload (see kit.jsonable).
+        await self.redis.xadd(stream_key(run_id), {"event": event, "data": dumps(data)})
+
+    async def finish(self, run_id: uuid.UUID, output: Any, status: str) -> None:
+        """Store the output, append ``end`` and start both keys' TTL."""
+        # Any: the run's final values (JSON-able).
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(output_key(run_id), dumps({"output": output, "status": status}))
+            pipe.xadd(stream_key(run_id), {"event": END, "data": dumps(None)})
+            pipe.expire(stream_key(run_id), self.ttl_s)
+            pipe.expire(output_key(run_id), self.ttl_s)
+            await pipe.execute()
+
+    async def output(self, run_id: uuid.UUID) -> dict[str, Any] | None:
+        """``{"output", "status"}`` once the run ended (None before, or after the TTL)."""
+        # Any: JSON document.
+        raw = await self.redis.get(output_key(run_id))
+        if raw is None:
+            return None
+        loaded: dict[str, Any] = json.loads(raw)
+        return loaded
+
+    async def read(
+        self, run_id: uuid.UUID, after: str = "0-0", *, idle_limit: int | None = None
+    ) -> AsyncIterator[RunEvent]:
+        """Events after ``after`` until ``end``; blocks for new ones. With ``idle_limit``, gives
+        up after that many empty reads when the stream does not exist (run never started)."""
+        key, last, idle = stream_key(run_id), after, 0
+        while True:
+            found = await self.redis.xread({key: last}, count=100, block=READ_BLOCK_MS)
+            if not found:
+                idle += 1
+                if idle_limit is not None and idle >= idle_limit and not await self._exists(key):
+                    return
+                continue
+            idle = 0
+            for entry_id, fields in found[0][1]:
+                last = entry_id.decode()
+                event = RunEvent(last, fields[b"event"].decode(), fields[b"data"].decode())
+                if event.event == END:
+                    return
+                yield event
+
+    async def _exists(self, key: str) -> bool:
+        return bool(await self.redis.exists(key))
+
+    async def request_cancel(self, run_id: uuid.UUID, action: str) -> None:
+        await self.redis.set(cancel_key(run_id), action, ex=CANCEL_TTL_S)
+
+    async def cancel_requested(self, run_id: uuid.UUID) -> str | None:
+        raw = await self.redis.get(cancel_key(run_id))
+        return raw.decode() if isinstance(raw, bytes) else raw

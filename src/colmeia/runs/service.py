@@ -1,0 +1,191 @@
+"""The run lifecycle on the API side: create (with multitask rules), read, cancel, delete.
+
+A run is committed as ``pending`` before anything is sent; the caller flushes the returned
+`AfterCommit` once its unit of work commits (DESIGN §5). Workers do the rest (`executor`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from colmeia.assistants.service import assistant as assistant_service
+from colmeia.auth.principal import Principal
+from colmeia.kit.time import utc_now
+from colmeia.models import Assistant, Run, RunStatus, Thread, ThreadStatus
+from colmeia.runs.errors import RunNotFound, RunStillActive, ThreadBusy
+from colmeia.runs.events import RunEvents
+from colmeia.runs.repository import RunRepository
+from colmeia.runs.schemas import RunCreate
+from colmeia.threads.errors import ThreadNotFound
+from colmeia.threads.schemas import ThreadCreate
+from colmeia.threads.service import thread as thread_service
+from colmeia.worker.enqueue import AfterCommit
+
+EXECUTE_TASK = "runs.execute"
+
+# Any (below): run kwargs and configs are free-form JSON.
+
+
+def _merge_config(assistant: Assistant, body: RunCreate) -> dict[str, Any]:
+    config = {**assistant.config, **body.config}
+    configurable = {
+        **assistant.config.get("configurable", {}),
+        **body.config.get("configurable", {}),
+    }
+    checkpoint_id = body.checkpoint_id or (
+        body.checkpoint.checkpoint_id if body.checkpoint else None
+    )
+    if checkpoint_id:
+        configurable["checkpoint_id"] = checkpoint_id
+    config["configurable"] = configurable
+    return config
+
+
+def run_kwargs(assistant: Assistant, body: RunCreate, temporary: bool) -> dict[str, Any]:
+    """Everything the worker needs, frozen at creation (assistant config merged in)."""
+    return {
+        "graph_id": assistant.graph_id,
+        "input": body.input,
+        "command": body.command.model_dump(exclude_none=True) if body.command else None,
+        "config": _merge_config(assistant, body),
+        "context": {**assistant.context, **body.context},
+        "stream_mode": body.modes(),
+        "subgraphs": body.stream_subgraphs,
+        "interrupt_before": body.interrupt_before,
+        "interrupt_after": body.interrupt_after,
+        "durability": body.durability,
+        "temporary": temporary,
+        "webhook": body.webhook,
+    }
+
+
+class RunService:
+    async def _thread(
+        self, session: AsyncSession, principal: Principal, thread_id: uuid.UUID, body: RunCreate
+    ) -> Thread:
+        try:
+            return await thread_service.get(session, principal, thread_id)
+        except ThreadNotFound:
+            if body.if_not_exists != "create":
+                raise
+        return await thread_service.create(session, principal, ThreadCreate(thread_id=thread_id))
+
+    async def create(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        thread_id: uuid.UUID | None,
+        body: RunCreate,
+        graph_ids: set[str],
+        events: RunEvents,
+    ) -> tuple[Run, AfterCommit]:
+        """A pending run on ``thread_id`` (or on a temporary thread for a stateless run)."""
+        assistant_id = assistant_service.resolve_id(body.assistant_id, graph_ids)
+        assistant = await assistant_service.get(session, principal, assistant_id)
+        temporary = thread_id is None
+        if thread_id is None:
+            thread = await thread_service.create(session, principal, ThreadCreate())
+        else:
+            thread = await self._thread(session, principal, thread_id, body)
+        after = AfterCommit()
+        await self._make_room(session, thread, body, after, events)
+        run = Run(
+            tenant_id=principal.tenant_id,
+            thread_id=thread.id,
+            assistant_id=assistant.id,
+            metadata_=body.metadata,
+            kwargs=run_kwargs(assistant, body, temporary and body.on_completion != "keep"),
+            multitask_strategy=body.multitask_strategy,
+        )
+        await RunRepository(session).add(run)
+        thread.metadata_ = {
+            **thread.metadata_,
+            "graph_id": assistant.graph_id,
+            "assistant_id": str(assistant.id),
+        }
+        thread.status, thread.updated_at = ThreadStatus.busy, utc_now()
+        after.enqueue(EXECUTE_TASK, countdown=body.after_seconds, run_id=str(run.id))
+        return run, after
+
+    async def _make_room(
+        self,
+        session: AsyncSession,
+        thread: Thread,
+        body: RunCreate,
+        after: AfterCommit,
+        events: RunEvents,
+    ) -> None:
+        """Apply the multitask strategy to the thread's active runs."""
+        active = await RunRepository(session).active_on_thread(thread.id)
+        if not active or body.multitask_strategy == "enqueue":
+            return
+        if body.multitask_strategy == "reject":
+            raise ThreadBusy(thread.id)
+        action = "rollback" if body.multitask_strategy == "rollback" else "interrupt"
+        for run in active:
+            await self._stop(session, run, action, after, events)
+
+    async def _stop(
+        self, session: AsyncSession, run: Run, action: str, after: AfterCommit, events: RunEvents
+    ) -> None:
+        """Stop a pending run here, or ask the worker running it to stop at the next step."""
+        repository, run_id = RunRepository(session), run.id
+        if run.status == RunStatus.pending and await repository.stop_pending(
+            run_id, RunStatus.interrupted, utc_now()
+        ):
+            if action == "rollback":
+                await repository.delete(run_id)
+            after.call(lambda: events.finish(run_id, None, RunStatus.interrupted.value))
+            return
+        after.call(lambda: events.request_cancel(run_id, action))
+
+    async def get(
+        self, session: AsyncSession, principal: Principal, thread_id: uuid.UUID, run_id: uuid.UUID
+    ) -> Run:
+        run = await RunRepository(session).get(run_id, principal.tenant_id)
+        if run is None or run.thread_id != thread_id:
+            raise RunNotFound(run_id)
+        return run
+
+    async def list(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        thread_id: uuid.UUID,
+        status: RunStatus | None,
+    ) -> list[Run]:
+        await thread_service.get(session, principal, thread_id)
+        return await RunRepository(session).on_thread(thread_id, principal.tenant_id, status)
+
+    async def cancel(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        thread_id: uuid.UUID,
+        run_id: uuid.UUID,
+        action: str,
+        events: RunEvents,
+    ) -> AfterCommit:
+        """Stop the run: at once if still pending, else cooperatively at the worker."""
+        run = await self.get(session, principal, thread_id, run_id)
+        after = AfterCommit()
+        if run.status in (RunStatus.pending, RunStatus.running):
+            await self._stop(session, run, action, after, events)
+        if not await RunRepository(session).active_on_thread(thread_id):
+            thread = await thread_service.get(session, principal, thread_id)
+            thread.status, thread.updated_at = ThreadStatus.idle, utc_now()
+        return after
+
+    async def delete(
+        self, session: AsyncSession, principal: Principal, thread_id: uuid.UUID, run_id: uuid.UUID
+    ) -> None:
+        run = await self.get(session, principal, thread_id, run_id)
+        if run.status in (RunStatus.pending, RunStatus.running):
+            raise RunStillActive(run_id)
+        await RunRepository(session).delete(run.id)
+
+
+run = RunService()

@@ -1,0 +1,1 @@
+"""Threads: conversations whose state lives in the LangGraph checkpointer."""

@@ -1,0 +1,86 @@
+"""The worker's runtime for agent runs: one event loop thread that owns every async resource.
+
+Celery's thread pool gives each delivery a thread; the thread hands its coroutine to this loop
+and waits, so the message is acknowledged (``acks_late``) only when the run is done, while one
+process executes many I/O-bound runs at once on one loop (DESIGN §5, "asyncio hand-off").
+Resources are built on the first run, inside the worker process, never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from contextlib import AsyncExitStack
+from typing import Any, TypeVar
+
+from celery import Celery
+
+from colmeia.agents.environment import llm_environment
+from colmeia.agents.serving import serve_graphs
+from colmeia.config import Settings
+from colmeia.db import create_engine, make_sessionmaker
+from colmeia.redis import create_redis
+from colmeia.runs.events import RunEvents
+from colmeia.runs.executor import ExecutionContext
+from colmeia.worker.enqueue import JobQueue
+
+START_TIMEOUT_S = 120.0
+
+T = TypeVar("T")
+
+
+class AgentRuntime:
+    def __init__(self, settings: Settings, redis_url: str, celery: Celery) -> None:
+        self._settings = settings
+        self._redis_url = redis_url
+        self._celery = celery
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._context: ExecutionContext | None = None
+        self._stack = AsyncExitStack()
+
+    def run(self, build: Callable[[ExecutionContext], Coroutine[Any, Any, T]]) -> T:
+        """Run ``build(context)`` on the runtime's loop and wait for its result."""
+        loop, context = self._ensure()
+        future: Future[T] = asyncio.run_coroutine_threadsafe(build(context), loop)
+        return future.result()
+
+    def _ensure(self) -> tuple[asyncio.AbstractEventLoop, ExecutionContext]:
+        with self._lock:
+            if self._loop is None or self._context is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="agent-runs", daemon=True).start()
+                opened = asyncio.run_coroutine_threadsafe(self._open(), loop)
+                self._context = opened.result(START_TIMEOUT_S)
+                self._loop = loop
+            return self._loop, self._context
+
+    async def _open(self) -> ExecutionContext:
+        settings = self._settings
+        engine = create_engine(settings.database_url, pool_size=settings.database.pool_size)
+        redis = create_redis(self._redis_url)
+        api_key = settings.llm.openai_api_key
+        graphs = await self._stack.enter_async_context(
+            serve_graphs(
+                settings.agents.config,
+                database_url=settings.database_url,
+                data_dir=settings.data_dir,
+                llm_env=llm_environment(
+                    settings.llm.base_url, api_key.get_secret_value() if api_key else None
+                ),
+            )
+        )
+        self._stack.push_async_callback(engine.dispose)
+        self._stack.push_async_callback(redis.aclose)
+        return ExecutionContext(
+            sessionmaker=make_sessionmaker(engine),
+            graphs=graphs,
+            events=RunEvents(redis, settings.agents.stream_ttl_s),
+            queue=JobQueue(self._celery),
+            owner=f"{socket.gethostname()}:{os.getpid()}",
+            lease_s=settings.agents.run_lease_s,
+        )
