@@ -12,11 +12,13 @@ from typing import Annotated
 import typer
 
 from colmeia.config import ConfigurationError, Settings, get_settings
-from colmeia.logging import configure_logging
+from colmeia.logging import configure_logging_from, uvicorn_log_config
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 admin_cli = typer.Typer(no_args_is_help=True, help="Users and API keys.")
 cli.add_typer(admin_cli, name="admin")
+cache_cli = typer.Typer(no_args_is_help=True, help="Semantic cache.")
+cli.add_typer(cache_cli, name="cache")
 
 
 def _settings() -> Settings:
@@ -26,7 +28,7 @@ def _settings() -> Settings:
     except ConfigurationError as error:
         typer.echo(f"colmeia: {error}", err=True)
         raise typer.Exit(2) from None
-    configure_logging(settings.log_level)
+    configure_logging_from(settings)
     return settings
 
 
@@ -65,7 +67,10 @@ def api(
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,
+        log_config=uvicorn_log_config(settings.log_level),
         limit_max_requests=None,
+        # X-Forwarded-For is believed only from COLMEIA_LIMITS__TRUSTED_PROXIES.
+        proxy_headers=False,
     )
 
 
@@ -170,6 +175,21 @@ def create_key(
         run(settings, email=email, name=name, scopes=scope or [], expires_in=expires)
     )
     typer.echo(plaintext)
+
+
+@cache_cli.command("eval")
+def cache_eval(
+    pairs: Annotated[Path, typer.Option(help="JSONL of {id, a, b, label, kind, lang}")],
+    json_output: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    backend: Annotated[str, typer.Option(help="vector index: auto, redis or memory")] = "auto",
+) -> None:
+    """Hit and false-hit rates of the semantic cache on labelled pairs (real cache path)."""
+    from colmeia.cache.commands import evaluate
+
+    if backend not in ("auto", "redis", "memory"):
+        raise typer.BadParameter("backend must be auto, redis or memory")
+    settings = _settings()
+    typer.echo(evaluate(settings, pairs, as_json=json_output, backend=backend))  # type: ignore[arg-type]
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import os
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -23,6 +23,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from colmeia.llm.settings import ModelEntry, Price
 
 ENV_PREFIX = "COLMEIA_"
 NESTED_DELIMITER = "__"
@@ -75,6 +77,20 @@ class LLMSettings(BaseModel):
     anthropic_api_key: SecretStr | None = None
     simulated_port: int = Field(default=8765, ge=1, le=65535)
     """Port of the simulated LLM that ``colmeia up`` starts when no provider is configured."""
+    default_model: str = "sim-small"
+    """Alias or ``provider:model`` used when a caller names no model."""
+    models: dict[str, ModelEntry] = Field(default_factory=dict)
+    """The model registry (JSON): alias → model, fallbacks, timeout, retries, price, headers."""
+    prices: dict[str, Price] = Field(default_factory=dict)
+    """Price overrides (JSON) by model name, on top of the built-in table in ``llm/prices.py``."""
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    retry_max_wait_s: float = Field(default=20.0, ge=0)
+    """Longest wait before a retry; a longer Retry-After moves on to the fallback at once."""
+    allow_unlisted: bool = True
+    """Accept ``provider:model`` names that are not registry aliases."""
+    usage_flush_interval_s: float = Field(default=0.5, gt=0)
+    """How often buffered usage rows are written to the database."""
 
 
 class AuthSettings(BaseModel):
@@ -83,6 +99,85 @@ class AuthSettings(BaseModel):
     and kept in the data dir. Required in production."""
     admin_api_key: SecretStr | None = None
     """Seeds a known admin API key (for automation) on start-up."""
+    access_token_ttl_s: int = Field(default=300, ge=10, le=3600)
+    """Lifetime of a JWT access token; revocation is checked on every request regardless."""
+    refresh_token_ttl_s: int = Field(default=30 * 86400, ge=60)
+    jwt_issuer: str = "colmeia"
+    jwt_audience: str = "colmeia-api"
+    open_registration: bool = False
+    """True: anyone may ``POST /auth/register``. False: only admins create users."""
+
+
+class LimitsSettings(BaseModel):
+    """Rate limits (the ``limits`` library on Redis), shared by every replica."""
+
+    enabled: bool = True
+    strategy: Literal["moving-window", "sliding-window"] = "moving-window"
+    user: str = "600/minute"
+    """Per credential (API key, or user for JWT) for the user role."""
+    admin: str = "6000/minute"
+    anonymous: str = "20/minute"
+    """Per client IP on the anonymous routes (login, register, refresh)."""
+    route_groups: dict[str, str] = {}
+    """Extra per-credential limits by path prefix, e.g. ``{"/runs": "60/minute"}`` (JSON)."""
+    trusted_proxies: list[str] = []
+    """Peers (IPs or CIDRs) whose ``X-Forwarded-For`` is believed; empty: nobody's."""
+    fail_open_authenticated: bool = True
+    """Redis down: let authenticated requests through (True) or answer 503 (False)."""
+    fail_open_anonymous: bool = False
+
+
+class BudgetSettings(BaseModel):
+    flush_interval_s: float = Field(default=10.0, gt=0)
+    """How often budget counters are copied from Redis to the database."""
+
+
+class CorsSettings(BaseModel):
+    allow_origins: list[str] = []
+    """Origins allowed to call the API from a browser (JSON list); empty: CORS off."""
+
+
+class AgentsSettings(BaseModel):
+    config: Path | None = None
+    """A ``langgraph.json`` naming the graphs to serve. Unset: the built-in example graphs."""
+    stream_ttl_s: int = Field(default=3600, ge=60)
+    """How long a run's event stream stays readable (join-stream, reconnects) after it ends."""
+    run_lease_s: float = Field(default=30.0, gt=0)
+    """A running run's lease; a worker that stops renewing it for longer loses the run."""
+    queue: str = Field(default="colmeia.runs", min_length=1, max_length=200)
+    """Celery queue for agent runs; deployments sharing a broker need different names."""
+
+
+class TelemetrySettings(BaseModel):
+    """Tracing, logs, metrics and error reporting (see ``colmeia/telemetry``)."""
+
+    service_name: str = "colmeia"
+    """``service.name`` on every span (standard name ``OTEL_SERVICE_NAME``)."""
+    tracing: bool = True
+    """Record OpenTelemetry spans (stored in the database and exported when configured)."""
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """Share of new traces recorded; a trace's descendants follow its root."""
+    otlp_endpoint: str | None = None
+    """OTLP/HTTP collector base URL (standard name ``OTEL_EXPORTER_OTLP_ENDPOINT``)."""
+    store_spans: bool = True
+    """Keep spans in the database for ``GET /runs/{id}/trace`` and the dashboard."""
+    span_retention_days: float = Field(default=7.0, gt=0)
+    record_content: bool = True
+    """Record prompts and completions on LLM spans (always redacted); False hides them."""
+    log_format: Literal["auto", "json", "console"] = "auto"
+    """``auto``: human-readable console in development, JSON lines otherwise."""
+    log_levels: dict[str, str] = Field(default_factory=dict)
+    """Level per logger (JSON), e.g. ``{"sqlalchemy.engine": "INFO", "celery": "WARNING"}``."""
+    metrics: bool = True
+    """Serve Prometheus metrics at ``/metrics``."""
+    metrics_token: SecretStr | None = None
+    """When set, ``/metrics`` requires ``Authorization: Bearer <token>``."""
+    sentry_dsn: SecretStr | None = None
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    langsmith_tracing: bool = False
+    langsmith_endpoint: str | None = None
+    langsmith_api_key: SecretStr | None = None
+    langsmith_project: str = "colmeia"
 
 
 class Settings(BaseSettings):
@@ -103,6 +198,11 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     llm: LLMSettings = LLMSettings()
     auth: AuthSettings = AuthSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
+    limits: LimitsSettings = LimitsSettings()
+    budgets: BudgetSettings = BudgetSettings()
+    cors: CorsSettings = CorsSettings()
+    agents: AgentsSettings = AgentsSettings()
 
     @field_validator("log_level")
     @classmethod
@@ -154,6 +254,13 @@ STANDARD_ENV_NAMES: dict[str, tuple[str, str]] = {
     "OPENAI_BASE_URL": ("llm", "base_url"),
     "ANTHROPIC_API_KEY": ("llm", "anthropic_api_key"),
     "COLMEIA_ADMIN_API_KEY": ("auth", "admin_api_key"),
+    "OTEL_SERVICE_NAME": ("telemetry", "service_name"),
+    "OTEL_EXPORTER_OTLP_ENDPOINT": ("telemetry", "otlp_endpoint"),
+    "SENTRY_DSN": ("telemetry", "sentry_dsn"),
+    "LANGSMITH_TRACING": ("telemetry", "langsmith_tracing"),
+    "LANGSMITH_ENDPOINT": ("telemetry", "langsmith_endpoint"),
+    "LANGSMITH_API_KEY": ("telemetry", "langsmith_api_key"),
+    "LANGSMITH_PROJECT": ("telemetry", "langsmith_project"),
 }
 """Standard names other tools already use, mapped to their place in `Settings`."""
 

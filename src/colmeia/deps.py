@@ -28,5 +28,7 @@ def get_redis(request: Request) -> Redis:
     return redis
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client that got its answer
+# never races the commit (FastAPI's default runs yield-dependency exits after sending).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 RedisDep = Annotated[Redis, Depends(get_redis)]

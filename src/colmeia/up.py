@@ -22,6 +22,7 @@ from colmeia.supervisor import (
     raise_on_stop_signals,
     wait_until_ready,
 )
+from colmeia.telemetry.multiproc import MULTIPROC_ENV, fresh_multiproc_dir
 
 READY_TIMEOUT_S = 60.0
 
@@ -47,6 +48,8 @@ def _overrides(settings: Settings, redis_url: str) -> dict[str, str]:
     }
     if settings.uses_simulated_llm:
         env["COLMEIA_LLM__BASE_URL"] = _sim_url(settings)
+    # API and worker share Prometheus values through files, so /metrics shows both.
+    env[MULTIPROC_ENV] = str(fresh_multiproc_dir(settings.data_dir))
     return env
 
 

@@ -11,7 +11,7 @@ import redis as redis_sync
 from colmeia.config import Settings
 from colmeia.simllm.testing import running_sim_llm
 from colmeia.worker.heartbeat import WORKERS_KEY
-from tests.fixtures.backends import free_port
+from tests.fixtures.backends import free_port, redis_db_url
 from tests.fixtures.live import live_api, wait_for, worker_process
 
 pytestmark = pytest.mark.slow
@@ -40,10 +40,11 @@ class TestReadiness:
         assert set(report["components"]) == {"database", "redis", "broker", "worker", "llm"}
         assert all(c["status"] == "up" for c in report["components"].values())
 
-    def test_503_names_what_is_down(
-        self, settings: Settings, redis_client: redis_sync.Redis
-    ) -> None:
-        redis_client.delete(WORKERS_KEY)
+    def test_503_names_what_is_down(self, settings: Settings, redis_url: str) -> None:
+        # A database of its own: no other test's worker can heartbeat into it.
+        settings.redis.url = redis_db_url(redis_url, 11)
+        with redis_sync.Redis.from_url(settings.redis.url) as client:
+            client.delete(WORKERS_KEY)
         settings.llm.base_url = f"http://127.0.0.1:{free_port()}/v1"
         with live_api(settings) as base:
             response = httpx.get(f"{base}/readyz", timeout=10)

@@ -15,6 +15,10 @@ from colmeia.models import Base
 from tests.fixtures.backends import postgres_database
 
 TABLES = {"tenants", "users", "api_keys", "alembic_version"}
+TABLES |= {"auth_sessions", "refresh_tokens", "budgets", "budget_usage"}
+TABLES |= {"assistants", "assistant_versions", "threads", "runs", "store_items"}
+TABLES |= {"spans"}
+TABLES |= {"llm_calls"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

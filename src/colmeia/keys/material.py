@@ -13,6 +13,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from colmeia.errors import BadRequest
+
 KEY_SCHEME = "cmk"
 
 
@@ -46,7 +48,7 @@ def generate_key(pepper: bytes, plaintext: str | None = None) -> KeyMaterial:
     if plaintext is None:
         plaintext = f"{KEY_SCHEME}_{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
     if not looks_like_key(plaintext):
-        raise ValueError(f"an API key must look like {KEY_SCHEME}_<prefix>_<secret>")
+        raise BadRequest(f"an API key must look like {KEY_SCHEME}_<prefix>_<secret>")
     scheme, key_id, _secret = plaintext.split("_", 2)
     prefix = f"{scheme}_{key_id}"
     return KeyMaterial(plaintext=plaintext, prefix=prefix, key_hash=hash_key(plaintext, pepper))

@@ -50,3 +50,29 @@ class APIKeyRepository:
             .values(last_used_at=now)
         )
         await self.session.execute(statement)
+
+    async def list_for_owner(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> list[APIKey]:
+        statement = (
+            select(APIKey)
+            .where(APIKey.tenant_id == tenant_id, APIKey.user_id == user_id)
+            .order_by(APIKey.created_at, APIKey.id)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def get_owned(
+        self, key_id: uuid.UUID, tenant_id: uuid.UUID, user_id: uuid.UUID
+    ) -> APIKey | None:
+        """The key when it belongs to this user of this tenant; None otherwise (404, not 403)."""
+        statement = select(APIKey).where(
+            APIKey.id == key_id, APIKey.tenant_id == tenant_id, APIKey.user_id == user_id
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get(self, key_id: uuid.UUID) -> APIKey | None:
+        return await self.session.get(APIKey, key_id)
+
+    async def list_all(self, *, user_id: uuid.UUID | None, limit: int, offset: int) -> list[APIKey]:
+        statement = select(APIKey).order_by(APIKey.created_at, APIKey.id).limit(limit)
+        if user_id is not None:
+            statement = statement.where(APIKey.user_id == user_id)
+        return list((await self.session.execute(statement.offset(offset))).scalars())

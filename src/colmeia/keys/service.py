@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from colmeia.auth.principal import Principal
+from colmeia.errors import NotFound
 from colmeia.keys.material import KeyMaterial, generate_key, hash_key, looks_like_key
 from colmeia.keys.repository import APIKeyRepository
 from colmeia.kit.time import utc_now
@@ -26,6 +28,7 @@ class KeyService:
         pepper: bytes,
         expires_at: datetime | None = None,
         plaintext: str | None = None,
+        rate_limit: str | None = None,
     ) -> tuple[APIKey, KeyMaterial]:
         """Store a new key for ``owner``; the returned plaintext is the only copy there will be."""
         material = generate_key(pepper, plaintext)
@@ -37,6 +40,7 @@ class KeyService:
             key_hash=material.key_hash,
             scopes=scopes,
             expires_at=expires_at,
+            rate_limit=rate_limit,
         )
         return await APIKeyRepository(session).add(key), material
 
@@ -65,7 +69,68 @@ class KeyService:
             roles=frozenset({user.role.value}),
             scopes=frozenset(key.scopes),
             key_id=key.id,
+            rate_limit=key.rate_limit,
         )
+
+    async def list_own(self, session: AsyncSession, principal: Principal) -> list[APIKey]:
+        """The caller's own keys (display prefix only; the key itself is never stored)."""
+        return await APIKeyRepository(session).list_for_owner(
+            principal.tenant_id, principal.user_id
+        )
+
+    async def revoke_own(
+        self, session: AsyncSession, principal: Principal, key_id: uuid.UUID
+    ) -> APIKey:
+        """Revoke one of the caller's keys; effective on the next request on every replica."""
+        key = await APIKeyRepository(session).get_owned(
+            key_id, principal.tenant_id, principal.user_id
+        )
+        if key is None:
+            raise KeyNotFound(key_id)
+        return await self._revoke(session, key)
+
+    async def _revoke(self, session: AsyncSession, key: APIKey) -> APIKey:
+        if key.revoked_at is None:
+            key.revoked_at = utc_now()
+            await session.flush()
+        return key
+
+    async def get_any(self, session: AsyncSession, key_id: uuid.UUID) -> APIKey:
+        """Any tenant's key (admin surface only)."""
+        key = await APIKeyRepository(session).get(key_id)
+        if key is None:
+            raise KeyNotFound(key_id)
+        return key
+
+    async def list_any(
+        self,
+        session: AsyncSession,
+        *,
+        user_id: uuid.UUID | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[APIKey]:
+        """Keys across tenants (admin surface only)."""
+        return await APIKeyRepository(session).list_all(user_id=user_id, limit=limit, offset=offset)
+
+    async def update_any(
+        self,
+        session: AsyncSession,
+        key_id: uuid.UUID,
+        *,
+        rate_limit: str | None,
+        revoke: bool,
+    ) -> APIKey:
+        """Set a key's own rate limit or revoke it (admin surface only)."""
+        key = await self.get_any(session, key_id)
+        key.rate_limit = rate_limit
+        await session.flush()
+        return await self._revoke(session, key) if revoke else key
+
+
+class KeyNotFound(NotFound):
+    def __init__(self, key_id: uuid.UUID) -> None:
+        super().__init__(f"API key {key_id} does not exist")
 
 
 key = KeyService()

@@ -27,3 +27,5 @@ class APIKey(RecordMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    rate_limit: Mapped[str | None] = mapped_column(String(64), default=None)
+    """This key's own rate limit (``"100/minute"``); None: its owner's role default."""

@@ -11,10 +11,13 @@ from typing import Any
 import redis as redis_sync
 from celery import Celery, bootsteps
 from celery.worker import WorkController
+from kombu import Queue
 
 from colmeia.config import Settings
 from colmeia.redis import celery_broker_url
+from colmeia.telemetry.worker import install_worker_hooks
 from colmeia.worker import heartbeat
+from colmeia.worker.agent_runtime import AgentRuntime
 
 logger = logging.getLogger("colmeia.worker")
 
@@ -63,7 +66,7 @@ def _hostname(parent: WorkController) -> str:
 def create_celery(settings: Settings, redis_url: str) -> Celery:
     """A Celery app on the configured broker (default: the Redis at ``redis_url``)."""
     broker = settings.broker.url or celery_broker_url(redis_url)
-    app = Celery("colmeia", broker=broker, include=["colmeia.worker.tasks"])
+    app = Celery("colmeia", broker=broker, include=["colmeia.worker.tasks", "colmeia.runs.tasks"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -79,4 +82,10 @@ def create_celery(settings: Settings, redis_url: str) -> Celery:
         colmeia_heartbeat_interval_s=settings.worker.heartbeat_interval_s,
     )
     app.steps["worker"].add(Heartbeat)
+    install_worker_hooks(settings)  # tracing, Sentry, LangSmith in the worker process
+    # Agent runs go to their own queue (named per deployment), consumed besides the default.
+    app.conf.task_queues = [Queue(app.conf.task_default_queue), Queue(settings.agents.queue)]
+    app.conf.task_routes = {"runs.execute": {"queue": settings.agents.queue}}
+    # Agent runs execute on one event loop per worker process, opened on the first run.
+    app.colmeia_agents = AgentRuntime(settings, redis_url, app)  # type: ignore[attr-defined]
     return app

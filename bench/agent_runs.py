@@ -1,0 +1,255 @@
+"""Agent Protocol run latency and throughput, through the official ``langgraph-sdk`` client.
+
+One API process, one worker process (``colmeia worker``), SQLite, an embedded Redis (or
+``COLMEIA_TEST_REDIS_URL``), and the simulated LLM with 50 ms to first token, serving the
+example ``chat`` graph (one ChatOpenAI call per run). Measured in the same run:
+
+- the baseline: the same ChatOpenAI call made directly (the LLM time every run must pay);
+- ``runs.wait`` latency p50/p95 at concurrency 1 and 16, and the overhead beyond LLM time;
+- background-run throughput: 500 runs created (32 requests in flight), then joined.
+
+The same workload then runs against ``langgraph dev`` (langgraph-cli[inmem], from the venv the
+conformance suite provisions) with the same graph and LLM. Targets (issue 4): overhead p50
+≤ 15 ms; background throughput ≥ 2× ``langgraph dev``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+from langchain_openai import ChatOpenAI
+from langgraph_sdk import get_client
+
+from bench.report import summary, write_section
+from bench.startup import free_port
+from colmeia import migrations
+from colmeia.agents.config import EXAMPLES_CONFIG
+from colmeia.config import Settings
+from colmeia.db import create_engine, make_sessionmaker, unit_of_work
+from colmeia.keys.service import key as key_service
+from colmeia.models import Role
+from colmeia.users.service import user as user_service
+
+LLM_TTFT_MS = 50
+SECRET = "bench-secret-not-for-production"
+PEER_VENV = Path.home() / ".cache" / "colmeia" / "langgraph-dev-venv"
+MESSAGE = {"messages": [{"role": "user", "content": "hello there"}]}
+BACKGROUND_RUNS = 500
+CLIENT_CONCURRENCY = 32  # requests in flight from the client, as a well-behaved caller does
+
+
+@contextmanager
+def _process(
+    argv: list[str], env: dict[str, str], log: Path, cwd: Path | None = None
+) -> Iterator[None]:
+    with log.open("wb") as sink:
+        process = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd)
+        try:
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_http(url: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+async def _credential(database_url: str) -> str:
+    engine = create_engine(database_url)
+    settings = Settings(_env_file=None, auth={"secret_key": SECRET})
+    from colmeia.auth.secret import server_pepper
+
+    async with unit_of_work(make_sessionmaker(engine)) as session:
+        owner = await user_service.create(
+            session, email="bench@example.test", tenant_name="bench", role=Role.user
+        )
+        _, material = await key_service.create(
+            session, owner, name="bench", scopes=[], pepper=server_pepper(settings)
+        )
+    await engine.dispose()
+    return material.plaintext
+
+
+async def _timed(
+    call: Callable[[], Awaitable[object]], count: int, concurrency: int
+) -> list[float]:
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def one() -> None:
+        async with gate:
+            started = time.perf_counter()
+            await call()
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    await asyncio.gather(*(one() for _ in range(count)))
+    return latencies
+
+
+async def _baseline(llm: str) -> list[float]:
+    model = ChatOpenAI(model="gpt-4o-mini", base_url=llm, api_key="bench")
+    await model.ainvoke("warm up")
+    return await _timed(lambda: model.ainvoke("hello there"), 30, 1)
+
+
+async def _measure(api: str, key: str | None) -> dict[str, object]:
+    """The same client workload against any Agent Protocol server."""
+    async with get_client(url=api, api_key=key, timeout=120) as sdk:
+        await sdk.runs.wait(None, "chat", input=MESSAGE)  # warm the worker
+        c1 = await _timed(lambda: sdk.runs.wait(None, "chat", input=MESSAGE), 40, 1)
+        c16 = await _timed(lambda: sdk.runs.wait(None, "chat", input=MESSAGE), 160, 16)
+        threads = [(await sdk.threads.create())["thread_id"] for _ in range(BACKGROUND_RUNS)]
+        gate = asyncio.Semaphore(CLIENT_CONCURRENCY)
+
+        async def create(thread_id: str) -> dict[str, str]:
+            async with gate:
+                return dict(await sdk.runs.create(thread_id, "chat", input=MESSAGE))
+
+        async def join(run: dict[str, str]) -> None:
+            async with gate:
+                await sdk.runs.join(run["thread_id"], run["run_id"])
+
+        started = time.perf_counter()
+        runs = await asyncio.gather(*(create(thread_id) for thread_id in threads))
+        await asyncio.gather(*(join(run) for run in runs))
+        elapsed = time.perf_counter() - started
+    return {"c1": c1, "c16": c16, "throughput": BACKGROUND_RUNS / elapsed}
+
+
+def _environment(workdir: Path, redis_url: str, llm: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        COLMEIA_DATA_DIR=str(workdir / "data"),
+        COLMEIA_DATABASE__URL=f"sqlite:///{workdir / 'bench.db'}",
+        COLMEIA_REDIS__URL=redis_url,
+        COLMEIA_AUTH__SECRET_KEY=SECRET,
+        COLMEIA_LLM__BASE_URL=llm,
+        COLMEIA_LIMITS__ENABLED="false",
+        COLMEIA_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def _redis(stack: ExitStack, workdir: Path) -> str:
+    configured = os.environ.get("COLMEIA_TEST_REDIS_URL")
+    if configured:
+        return configured
+    from colmeia.embedded.redis_server import EmbeddedRedis
+
+    return stack.enter_context(EmbeddedRedis(workdir / "redis")).url
+
+
+def _peer(stack: ExitStack, workdir: Path, llm: str) -> str | None:
+    """``langgraph dev`` serving the same example graph, when its venv exists."""
+    venv = Path(os.environ.get("COLMEIA_TEST_LANGGRAPH_DEV_VENV", PEER_VENV))
+    if not (venv / "bin" / "langgraph").exists():
+        return None
+    port = free_port()
+    env = dict(os.environ, OPENAI_BASE_URL=llm, OPENAI_API_KEY="bench")
+    argv = [str(venv / "bin" / "langgraph"), "dev", "--config", str(EXAMPLES_CONFIG)]
+    argv += ["--port", str(port), "--no-browser", "--no-reload"]
+    stack.enter_context(_process(argv, env, workdir / "peer.log", cwd=EXAMPLES_CONFIG.parent))
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/ok", timeout_s=180)
+    except RuntimeError:
+        print((workdir / "peer.log").read_text()[-2000:])
+        return None
+    return f"http://127.0.0.1:{port}"
+
+
+def run() -> dict[str, dict[str, object]]:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        workdir = Path(tmp)
+        llm_port, api_port = free_port(), free_port()
+        llm = f"http://127.0.0.1:{llm_port}/v1"
+        env = _environment(workdir, _redis(stack, workdir), llm)
+        env["COLMEIA_SERVER__PORT"] = str(api_port)
+        migrations.upgrade(env["COLMEIA_DATABASE__URL"])
+        key = asyncio.run(_credential(env["COLMEIA_DATABASE__URL"]))
+        colmeia = [sys.executable, "-m", "colmeia"]
+        sim = [*colmeia, "sim-llm", "--port", str(llm_port), "--ttft-ms", str(LLM_TTFT_MS)]
+        stack.enter_context(_process(sim, env, workdir / "llm.log"))
+        _wait_http(f"{llm}/models")
+        results: dict[str, dict[str, object]] = {"baseline": {"c1": asyncio.run(_baseline(llm))}}
+        with ExitStack() as colmeia_stack:
+            colmeia_stack.enter_context(_process([*colmeia, "api"], env, workdir / "api.log"))
+            worker = [*colmeia, "worker", "--concurrency", "32"]
+            colmeia_stack.enter_context(_process(worker, env, workdir / "worker.log"))
+            api = f"http://127.0.0.1:{api_port}"
+            _wait_http(f"{api}/healthz", timeout_s=180)
+            try:
+                results["Colmeia"] = asyncio.run(_measure(api, key))
+            except Exception:
+                print((workdir / "api.log").read_text()[-3000:])
+                raise
+        peer = _peer(stack, workdir, llm)
+        if peer is not None:
+            results["langgraph dev (inmem)"] = asyncio.run(_measure(peer, None))
+        return results
+
+
+def _rows(results: dict[str, dict[str, object]]) -> list[str]:
+    base50, base95 = summary(results["baseline"]["c1"])  # type: ignore[arg-type]
+    rows = [
+        "| server | runs.wait c=1 p50 / p95 ms | overhead p50 ms | c=16 p50 / p95 ms "
+        "| background runs/s |",
+        "|---|---|---|---|---|",
+        f"| ChatOpenAI → simulated LLM directly (baseline) | {base50:.1f} / {base95:.1f} "
+        "| — | — | — |",
+    ]
+    for name, figures in results.items():
+        if name == "baseline":
+            continue
+        c1 = summary(figures["c1"])  # type: ignore[arg-type]
+        c16 = summary(figures["c16"])  # type: ignore[arg-type]
+        rows.append(
+            f"| {name} | {c1[0]:.1f} / {c1[1]:.1f} | {c1[0] - base50:.1f} "
+            f"| {c16[0]:.1f} / {c16[1]:.1f} | {figures['throughput']:.1f} |"
+        )
+    return rows
+
+
+def main() -> None:
+    results = run()
+    peer = "langgraph dev (inmem)" in results
+    body = "\n".join(
+        [
+            __doc__.split("\n\n")[1].strip() if __doc__ else "",
+            "",
+            *_rows(results),
+            "",
+            f"Background: {BACKGROUND_RUNS} runs created (≤ {CLIENT_CONCURRENCY} requests in "
+            "flight), all joined; one API and one worker process (Colmeia, SQLite ledger).",
+            ""
+            if peer
+            else "`langgraph dev` was not measured: no venv with langgraph-cli[inmem] "
+            "(the conformance suite creates one).",
+        ]
+    )
+    print(body)
+    write_section("agent_runs", body)
+
+
+if __name__ == "__main__":
+    main()

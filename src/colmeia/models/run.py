@@ -1,0 +1,56 @@
+"""A run: the ledger row that is committed before a worker is asked to execute it.
+
+``attempt`` and the lease columns make a claim a fencing token: a worker owns the run only
+while its conditional update won, and every later write names the attempt it claimed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from colmeia.kit.time import utc_now
+from colmeia.models.base import Base, RecordMixin
+
+
+class RunStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    success = "success"
+    error = "error"
+    timeout = "timeout"
+    interrupted = "interrupted"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.pending, RunStatus.running)
+
+
+class Run(RecordMixin, Base):
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_thread_id_status", "thread_id", "status"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    thread_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    assistant_id: Mapped[uuid.UUID] = mapped_column()
+    status: Mapped[RunStatus] = mapped_column(
+        Enum(RunStatus, native_enum=False, length=20, validate_strings=True),
+        default=RunStatus.pending,
+    )
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # Everything the worker needs to execute the run (input, command, config, stream modes …).
+    kwargs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    multitask_strategy: Mapped[str] = mapped_column(String(20), default="reject")
+    attempt: Mapped[int] = mapped_column(default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
