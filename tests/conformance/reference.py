@@ -30,10 +30,11 @@ def reference_venv() -> Path:
     binary = venv / "bin" / "langgraph"
     if binary.exists():
         return venv
+    uv = os.environ.get("UV", "uv")  # `uv run` exports its own path; uv may not be on PATH
     try:
-        subprocess.run(["uv", "venv", "-q", str(venv), "--python", "3.11"], check=True)
+        subprocess.run([uv, "venv", "-q", str(venv), "--python", "3.11"], check=True)
         subprocess.run(
-            ["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python"), *PACKAGES],
+            [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), *PACKAGES],
             check=True,
             timeout=900,
         )
