@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
+from limits import parse
 from tests.fixtures.people import create_person
 from tests.limits.replicas import api_process, api_replicas, offer, worst_window
 
@@ -27,7 +28,6 @@ from colmeia.config import Settings
 from colmeia.embedded.redis_server import EmbeddedRedis
 from colmeia.limits.service import RateLimitService
 from colmeia.redis import create_redis
-from limits import parse
 
 REQUESTS = 2_000
 LIMIT, WINDOW_S, OFFERED, DURATION_S = 100, 60, 1_000, 60.0
