@@ -27,7 +27,12 @@ class UserRepository:
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def first_admin(self) -> User | None:
-        statement = select(User).where(User.role == Role.admin).order_by(User.created_at).limit(1)
+        statement = (
+            select(User)
+            .where(User.role == Role.admin, User.is_active.is_(True))
+            .order_by(User.created_at)
+            .limit(1)
+        )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def count(self) -> int:
