@@ -9,12 +9,12 @@ transient; other statuses are the request's fault and fail fast.
 from __future__ import annotations
 
 import email.utils
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-import anthropic
 import httpx
 import openai
 
@@ -29,13 +29,27 @@ from colmeia.llm.errors import (
 
 Kind = Literal["rate_limit", "server", "timeout", "connection", "permanent"]
 TRANSIENT_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-_TIMEOUTS = (
+_TIMEOUTS: tuple[type[BaseException], ...] = (
     openai.APITimeoutError,
-    anthropic.APITimeoutError,
     httpx.TimeoutException,
     TimeoutError,
 )
-_CONNECTION = (openai.APIConnectionError, anthropic.APIConnectionError, httpx.TransportError)
+_CONNECTION: tuple[type[BaseException], ...] = (openai.APIConnectionError, httpx.TransportError)
+
+
+def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """Timeout and connection error types, Anthropic's included once its SDK is loaded.
+
+    Importing ``anthropic`` costs ~1.5 s at start-up; an Anthropic error cannot exist before
+    the SDK is imported, so it is looked up only when something else already loaded it.
+    """
+    anthropic = sys.modules.get("anthropic")
+    if anthropic is None:
+        return _TIMEOUTS, _CONNECTION
+    return (
+        (*_TIMEOUTS, anthropic.APITimeoutError),
+        (*_CONNECTION, anthropic.APIConnectionError),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +68,10 @@ class Failure:
 
 def classify(error: BaseException) -> Failure | None:
     """The failure ``error`` stands for, or None when it is not a provider failure (a bug)."""
-    if isinstance(error, _TIMEOUTS):
+    timeouts, connection = _error_types()
+    if isinstance(error, timeouts):
         return Failure("timeout", message="the provider did not answer in time")
-    if isinstance(error, _CONNECTION):
+    if isinstance(error, connection):
         return Failure("connection", message="could not reach the provider")
     # Duck-typed: SDKs ship their own httpx flavour (openai 3 uses ``httpx2``).
     status = getattr(error, "status_code", None)
