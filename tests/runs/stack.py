@@ -72,6 +72,15 @@ class Stack:
         finally:
             engine.dispose()
 
+    def runs_with_key(self, key: str) -> int:
+        engine = create_engine(migrations.sync_url(self.settings.database_url))
+        try:
+            with engine.connect() as connection:
+                statement = text("SELECT count(*) FROM runs WHERE idempotency_key = :key")
+                return int(connection.execute(statement, {"key": key}).scalar_one())
+        finally:
+            engine.dispose()
+
     def wait_status(self, run_id: str, statuses: set[str], timeout_s: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         row = self.ledger(run_id)

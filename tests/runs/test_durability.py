@@ -8,10 +8,11 @@ SIGTERM.
 from __future__ import annotations
 
 import signal
-import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
+import redis as redis_sync
 
 from tests.fixtures.live import wait_for, worker_process
 from tests.runs.stack import TERMINAL, Stack, stack
@@ -119,3 +120,58 @@ class TestDrain:
             row = stack.wait_status(run, TERMINAL)
         assert (row["status"], row["attempt"]) == ("success", 2), row
         assert stack.values(thread)["visits"] == ["one", "two", "three"]
+
+
+class TestDeadLetters:
+    def test_an_admin_lists_inspects_and_redrives_a_dead_run(
+        self, stack: Stack, tmp_path: Path
+    ) -> None:
+        # The provider fails the run's first 4 calls: 3 attempts → dead; re-driven → 2 more.
+        config = {"configurable": {"fail_times": 4, "fault": "500"}}
+        with worker_process(stack.settings, tmp_path / "worker.log"):
+            thread, run = stack.start_run("flaky", human("hello"), config)
+            assert stack.wait_status(run, TERMINAL)["status"] == "dead"
+            with stack.client(stack.admin_key) as admin, stack.client() as user:
+                assert user.get("/admin/dead-letters").status_code == 403
+                listed = admin.get("/admin/dead-letters", params={"limit": 1000}).json()
+                assert run in [item["run_id"] for item in listed["items"]]
+                letter = admin.get(f"/admin/dead-letters/{run}").json()
+                assert (letter["attempt"], letter["max_attempts"]) == (3, 3)
+                assert "Error code: 500" in letter["error"]
+                assert letter["graph_id"] == "flaky"
+                assert letter["dead_at"] is not None
+                other_tenant = admin.get(
+                    "/admin/dead-letters", params={"tenant_id": str(uuid.uuid4())}
+                ).json()
+                assert other_tenant == {"items": [], "total": 0, "next_offset": None}
+                redriven = admin.post(f"/admin/dead-letters/{run}/redrive").json()
+                assert redriven == {"redriven": [run], "skipped": []}
+                again = admin.post("/admin/dead-letters/redrive", json={"run_ids": [run]})
+                assert again.json() == {"redriven": [], "skipped": [run]}
+            row = stack.wait_status(run, {"success", "dead", "error"})
+        assert (row["status"], row["attempt"]) == ("success", 2), row
+        assert stack.values(thread)["messages"][-1]["type"] == "ai"
+
+    def test_a_run_that_is_not_dead_is_not_found(self, stack: Stack) -> None:
+        with stack.client(stack.admin_key) as admin:
+            missing = str(uuid.uuid4())
+            assert admin.get(f"/admin/dead-letters/{missing}").status_code == 404
+            assert admin.post(f"/admin/dead-letters/{missing}/redrive").status_code == 404
+            empty = admin.post("/admin/dead-letters/redrive", json={"run_ids": []})
+            assert empty.status_code == 422
+
+
+class TestEffects:
+    def test_a_retried_tool_call_does_not_repeat_its_effect(
+        self, stack: Stack, tmp_path: Path, redis_client: redis_sync.Redis
+    ) -> None:
+        counter = f"durable:charges:{uuid.uuid4().hex}"
+        config = {"configurable": {"counter_key": counter}}
+        with worker_process(stack.settings, tmp_path / "worker.log"):
+            thread, run = stack.start_run("effects", human("charge customer ada"), config)
+            row = stack.wait_status(run, TERMINAL)
+        assert (row["status"], row["attempt"]) == ("success", 2), row
+        assert redis_client.get(counter) == b"1"  # charged once, across two attempts
+        tool_messages = [m for m in stack.values(thread)["messages"] if m["type"] == "tool"]
+        assert len(tool_messages) == 1
+        assert "charge #1" in tool_messages[0]["content"]
