@@ -81,7 +81,9 @@ class Stack:
         finally:
             engine.dispose()
 
-    def wait_status(self, run_id: str, statuses: set[str], timeout_s: float = 60) -> dict[str, Any]:
+    def wait_status(
+        self, run_id: str, statuses: set[str], timeout_s: float = 180
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         row = self.ledger(run_id)
         while row["status"] not in statuses and time.monotonic() < deadline:
