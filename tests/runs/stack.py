@@ -38,8 +38,10 @@ class Stack:
     admin_key: str
     data: Path
 
-    def client(self, key: str | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"x-api-key": key or self.key}, timeout=30)
+    def client(self, key: str | None = None, timeout_s: float = 30) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"x-api-key": key or self.key}, timeout=timeout_s
+        )
 
     def start_run(
         self, graph: str, input: dict[str, Any], config: dict[str, Any] | None = None
