@@ -19,15 +19,20 @@ from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
 from colmeia.agents.registry import Graph, GraphRegistry
+from colmeia.budgets.errors import BudgetExhausted
 from colmeia.db import Sessionmaker, unit_of_work
 from colmeia.kit.jsonable import jsonable
 from colmeia.kit.time import utc_now
+from colmeia.llm.callbacks import RunAccounting
 from colmeia.models import Run, RunStatus
+from colmeia.runs.attribution import call_context
 from colmeia.runs.events import RunEvents
 from colmeia.runs.ledger_retry import ledger_retry
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.run_thread import rollback_thread, settle_thread
 from colmeia.runs.streaming import EventTranslator, langgraph_modes
+from colmeia.runs.tracing import mark_failed, traced_run
+from colmeia.telemetry.redaction import redact
 from colmeia.threads.repository import ThreadRepository
 from colmeia.worker.enqueue import JobQueue
 
@@ -49,6 +54,8 @@ class ExecutionContext:
     queue: JobQueue
     owner: str
     lease_s: float
+    accounting: RunAccounting | None = None
+    """Meters, budgets and traces the model calls of every run (None: calls go unmetered)."""
 
 
 @dataclass
@@ -66,15 +73,16 @@ async def execute_run(context: ExecutionContext, run_id: uuid.UUID) -> None:
     run = await ledger_retry(_claim)(context, run_id)
     if run is None:
         return
-    try:
-        outcome = await _drive(context, run)
-        if outcome.cancel_action == "rollback":
-            outcome.output = await rollback_thread(context.graphs, run)
-        elif outcome.cancel_action is not None:
-            outcome.output, outcome.paused = await _current_values(context, run)
-    except Exception as error:  # infrastructure failed mid-run: record it rather than vanish
-        outcome = await _failed(context, run, error, "the run could not complete")
-    following = await ledger_retry(_record)(context, run, outcome)
+    with traced_run(run):
+        try:
+            outcome = await _drive(context, run)
+            if outcome.cancel_action == "rollback":
+                outcome.output = await rollback_thread(context.graphs, run)
+            elif outcome.cancel_action is not None:
+                outcome.output, outcome.paused = await _current_values(context, run)
+        except Exception as error:  # infrastructure failed mid-run: record it, don't vanish
+            outcome = await _failed(context, run, error, "the run could not complete")
+        following = await ledger_retry(_record)(context, run, outcome)
     if following is not None:  # the thread's next waiting run (enqueue / interrupt strategies)
         await context.queue.send(EXECUTE_TASK, {"run_id": str(following)})
 
@@ -89,7 +97,7 @@ async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:
         return await repository.get_any(run_id) if won else None
 
 
-def _run_config(run: Run) -> RunnableConfig:
+def _run_config(run: Run, accounting: RunAccounting | None = None) -> RunnableConfig:
     kwargs = run.kwargs
     config: dict[str, Any] = dict(kwargs.get("config") or {})
     configurable = dict(config.get("configurable") or {})
@@ -109,6 +117,8 @@ def _run_config(run: Run) -> RunnableConfig:
         "graph_id": kwargs["graph_id"],
         "run_attempt": run.attempt,
     }
+    if accounting is not None:
+        config["callbacks"] = accounting.callbacks(call_context(run))
     return config  # type: ignore[return-value]
 
 
@@ -125,7 +135,7 @@ def _graph_input(run: Run) -> Any:
 
 async def _drive(context: ExecutionContext, run: Run) -> Outcome:
     """Run the graph under the watcher; map how it ended to a status."""
-    config = _run_config(run)
+    config = _run_config(run, context.accounting)
     try:
         graph = await context.graphs.get(run.kwargs["graph_id"], config)
     except Exception as error:  # a graph factory or checkpointer failing fails this run
@@ -142,6 +152,8 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
         task.result()
     except GraphRecursionError as error:
         return await _failed(context, run, error, "recursion limit reached")
+    except BudgetExhausted as error:
+        return await _exhausted(context, run, error)
     except Exception as error:  # the graph's own failure ends this run, not the worker
         return await _failed(context, run, error)
     return await _completed(graph, config, translator)
@@ -215,8 +227,10 @@ async def _renew(context: ExecutionContext, run: Run) -> None:
 async def _failed(
     context: ExecutionContext, run: Run, error: BaseException, reason: str | None = None
 ) -> Outcome:
-    message = f"{reason}: {error}" if reason else str(error)
-    logger.warning("run %s failed: %s: %s", run.id, type(error).__name__, message)
+    message = redact(f"{reason}: {error}" if reason else str(error))
+    # Logged as an error with its traceback, so Sentry receives it with the run's tags.
+    logger.error("run %s failed: %s: %s", run.id, type(error).__name__, message, exc_info=error)
+    mark_failed(message)
     await context.events.publish(
         run.id, "error", {"error": type(error).__name__, "message": message}
     )
@@ -225,6 +239,21 @@ async def _failed(
         error=f"{type(error).__name__}: {message}",
         output={"__error__": {"error": type(error).__name__, "message": message}},
     )
+
+
+async def _exhausted(context: ExecutionContext, run: Run, error: BudgetExhausted) -> Outcome:
+    """A budget refused a model call: the run stops with ``budget_exhausted`` and the thread's
+    values so far (its partial answer), as the error of a plain gateway call (402) would."""
+    message = redact(str(error))
+    logger.warning("run %s stopped: %s: %s", run.id, error.code, message)
+    mark_failed(message)
+    failure = {"error": error.code, "message": message, "details": error.details}
+    await context.events.publish(run.id, "error", failure)
+    values, _ = await _current_values(context, run)
+    output = (
+        {**values, "__error__": failure} if isinstance(values, dict) else {"__error__": failure}
+    )
+    return Outcome(RunStatus.error, error=f"{error.code}: {message}", output=output)
 
 
 async def _completed(graph: Graph, config: RunnableConfig, translator: EventTranslator) -> Outcome:

@@ -15,6 +15,7 @@ from colmeia.assistants.service import assistant as assistant_service
 from colmeia.auth.principal import Principal
 from colmeia.kit.time import utc_now
 from colmeia.models import Assistant, Run, RunStatus, Thread, ThreadStatus
+from colmeia.runs.attribution import principal_kwargs
 from colmeia.runs.errors import RunNotFound, RunStillActive, ThreadBusy
 from colmeia.runs.events import RunEvents
 from colmeia.runs.repository import RunRepository
@@ -97,7 +98,10 @@ class RunService:
             thread_id=thread.id,
             assistant_id=assistant.id,
             metadata_=body.metadata,
-            kwargs=run_kwargs(assistant, body, temporary and body.on_completion != "keep"),
+            kwargs={
+                **run_kwargs(assistant, body, temporary and body.on_completion != "keep"),
+                **principal_kwargs(principal),
+            },
             multitask_strategy=body.multitask_strategy,
         )
         await RunRepository(session).add(run)

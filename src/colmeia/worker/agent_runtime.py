@@ -23,6 +23,7 @@ from colmeia.agents.environment import llm_environment
 from colmeia.agents.serving import serve_graphs
 from colmeia.config import Settings
 from colmeia.db import create_engine, make_sessionmaker
+from colmeia.metering import build_metering
 from colmeia.redis import create_redis
 from colmeia.runs.events import RunEvents
 from colmeia.runs.executor import ExecutionContext
@@ -76,11 +77,15 @@ class AgentRuntime:
         )
         self._stack.push_async_callback(engine.dispose)
         self._stack.push_async_callback(redis.aclose)
+        sessionmaker = make_sessionmaker(engine)
+        metering = build_metering(settings, sessionmaker, redis)
+        self._stack.push_async_callback(metering.aclose)
         return ExecutionContext(
-            sessionmaker=make_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             graphs=graphs,
             events=RunEvents(redis, settings.agents.stream_ttl_s),
             queue=JobQueue(self._celery),
             owner=f"{socket.gethostname()}:{os.getpid()}",
             lease_s=settings.agents.run_lease_s,
+            accounting=metering.run_accounting,
         )
