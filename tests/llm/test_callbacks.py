@@ -1,0 +1,81 @@
+"""Run callbacks meter the calls of models that graphs build themselves (``ChatOpenAI()``).
+
+A real worker process runs unchanged LangGraph Server graphs against the simulated LLM; each
+call must leave the same usage row the gateway writes (attribution, provider-reported tokens,
+cost from the price table) and settle its budget reservation to those tokens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from colmeia.config import Settings
+from colmeia.llm.prices import DEFAULT_PRICES, TokenCounts, cost_nusd
+from colmeia.models import BudgetScope
+from tests.fixtures.live import wait_for
+from tests.fixtures.metered import (
+    create_budget,
+    metered_server,
+    run_id_of,
+    run_row,
+    spent,
+    usage_rows,
+)
+from tests.fixtures.principals import create_credential
+
+pytestmark = pytest.mark.slow
+
+
+def _wait(base: str, key: str, graph: str, text: str) -> tuple[str, dict[str, Any]]:
+    # Any: the graph's JSON state.
+    headers = {"x-api-key": key}
+    thread = httpx.post(f"{base}/threads", json={}, headers=headers).json()["thread_id"]
+    response = httpx.post(
+        f"{base}/threads/{thread}/runs/wait",
+        json={"assistant_id": graph, "input": {"messages": [{"role": "user", "content": text}]}},
+        headers=headers,
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return run_id_of(response.headers["content-location"]), response.json()
+
+
+class TestRunCallbacks:
+    def test_async_and_sync_nodes_are_metered_like_gateway_calls(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        credential = create_credential(settings)
+        line = create_budget(
+            settings, credential.tenant_id, BudgetScope.user, credential.user_id, 10**6
+        )
+        log = tmp_path / "worker.log"
+        total = 0
+        with metered_server(settings, log) as base:
+            for graph, node in (("chat", "respond"), ("sync_chat", "answer")):
+                run_id, output = _wait(base, credential.key, graph, f"hello from {graph}")
+                written = wait_for(lambda: usage_rows(settings, run_id), timeout_s=20)  # noqa: B023
+                assert written, log.read_text()
+                [row] = usage_rows(settings, run_id)
+                run = run_row(settings, run_id)
+                reply = output["messages"][-1]
+                assert reply["type"] == "ai"
+                usage = reply["usage_metadata"]
+                assert (row.tenant_id, row.user_id) == (credential.tenant_id, credential.user_id)
+                assert row.key_id is not None
+                assert row.assistant_id == str(run.assistant_id)
+                assert row.thread_id == str(run.thread_id)
+                assert row.node == node
+                assert row.requested_model == row.model == "openai:gpt-4o-mini"
+                tokens = TokenCounts(usage["input_tokens"], usage["output_tokens"])
+                assert (row.input_tokens, row.output_tokens) == (tokens.input, tokens.output)
+                assert not row.estimated
+                assert row.price_known
+                assert not row.cache_hit
+                assert row.cost_nusd == cost_nusd(DEFAULT_PRICES["gpt-4o-mini"], tokens) > 0
+                total += tokens.input + tokens.output
+        # Each reservation (prompt estimate + 1024) was settled to the reported tokens.
+        assert spent(settings, line).tokens == total
