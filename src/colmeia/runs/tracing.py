@@ -8,6 +8,7 @@ events and every span started inside carry them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +18,8 @@ from opentelemetry.trace import Status, StatusCode
 from colmeia.models import Run
 from colmeia.runs.attribution import user_id
 from colmeia.telemetry.context import annotate
+
+logger = logging.getLogger("colmeia.runs")
 
 
 @contextmanager
@@ -40,6 +43,7 @@ def traced_run(run: Run) -> Iterator[trace.Span]:
             "colmeia.run_attempt": run.attempt,
         },
     ) as span:
+        logger.info("run %s started: graph %s, attempt %d", run.id, graph_id, run.attempt)
         yield span
 
 
