@@ -38,7 +38,7 @@ def _wait(base: str, key: str, graph: str, text: str) -> tuple[str, dict[str, An
         f"{base}/threads/{thread}/runs/wait",
         json={"assistant_id": graph, "input": {"messages": [{"role": "user", "content": text}]}},
         headers=headers,
-        timeout=60,
+        timeout=240,
     )
     assert response.status_code == 200, response.text
     return run_id_of(response.headers["content-location"]), response.json()

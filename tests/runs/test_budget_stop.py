@@ -69,7 +69,7 @@ class TestBudgetExhausted:
                 f"{base}/threads/{second}/runs/wait",
                 json={"assistant_id": "chat", "input": human("still there?")},
                 headers={"x-api-key": credential.key},
-                timeout=60,
+                timeout=240,
             )
         assert response.status_code == 200
         body = response.json()

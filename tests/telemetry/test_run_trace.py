@@ -119,7 +119,7 @@ class TestRunTrace:
                     "input": {"messages": [{"role": "user", "content": "Weather in Lisbon?"}]},
                 },
                 headers={**headers, "X-Request-ID": REQUEST_ID},
-                timeout=60,
+                timeout=240,
             )
             assert response.status_code == 200, response.text
             run_id = run_id_of(response.headers["content-location"])
