@@ -7,13 +7,21 @@ cost from the price table) and settle its budget reservation to those tokens.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from langchain_core.caches import InMemoryCache
+from langchain_core.runnables import RunnableConfig
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from colmeia.config import Settings
+from colmeia.errors import RateLimited
+from colmeia.llm.callbacks import RunAccounting
+from colmeia.llm.context import CallContext
 from colmeia.llm.prices import DEFAULT_PRICES, TokenCounts, cost_nusd
 from colmeia.models import BudgetScope
 from tests.fixtures.live import wait_for
@@ -26,8 +34,7 @@ from tests.fixtures.metered import (
     usage_rows,
 )
 from tests.fixtures.principals import create_credential
-
-pytestmark = pytest.mark.slow
+from tests.llm.helpers import ListSink, ReservingBudget, gateway
 
 
 def _wait(base: str, key: str, graph: str, text: str) -> tuple[str, dict[str, Any]]:
@@ -44,6 +51,7 @@ def _wait(base: str, key: str, graph: str, text: str) -> tuple[str, dict[str, An
     return run_id_of(response.headers["content-location"]), response.json()
 
 
+@pytest.mark.slow
 class TestRunCallbacks:
     def test_async_and_sync_nodes_are_metered_like_gateway_calls(
         self, settings: Settings, tmp_path: Path
@@ -79,3 +87,52 @@ class TestRunCallbacks:
                 total += tokens.input + tokens.output
         # Each reservation (prompt estimate + 1024) was settled to the reported tokens.
         assert spent(settings, line).tokens == total
+
+
+class TestInProcess:
+    """The callbacks around LangChain's own clients (sim LLM over HTTP), in this process."""
+
+    def _model(self, sim_url: str) -> ChatOpenAI:
+        return ChatOpenAI(
+            model="gpt-4o-mini", base_url=sim_url, api_key=SecretStr("x"), cache=InMemoryCache()
+        )
+
+    async def test_llm_cache_hit_is_free_and_reports_the_saving(self, sim_url: str) -> None:
+        sink, budget = ListSink(), ReservingBudget(limit=100_000)
+        accounting = RunAccounting([budget], sink, {})
+        config: RunnableConfig = {"callbacks": accounting.callbacks(CallContext(run_id="r1"))}
+        model = self._model(sim_url)
+        first = await model.ainvoke("what is a cache?", config)
+        again = await model.ainvoke("what is a cache?", config)
+        assert again.content == first.content
+        called, hit = sink.rows
+        assert (called.cache_hit, hit.cache_hit) == (False, True)
+        assert called.cost_nusd > 0
+        assert (hit.cost_nusd, hit.tokens.input, hit.tokens.output) == (0, 0, 0)
+        assert hit.saved_nusd == called.cost_nusd
+        assert budget.events == ["reserve", "settle", "reserve", "settle-hit"]
+        assert budget.spent == called.tokens.input + called.tokens.output
+
+    async def test_sync_invoke_from_a_thread_is_metered_and_refusable(self, sim_url: str) -> None:
+        sink, budget = ListSink(), ReservingBudget(limit=2_000)
+        accounting = RunAccounting([budget], sink, {})
+        config: RunnableConfig = {"callbacks": accounting.callbacks(CallContext(run_id="r2"))}
+        model = self._model(sim_url)
+        await asyncio.to_thread(model.invoke, "hello from a thread", config)
+        [row] = sink.rows
+        assert row.tokens.input > 0
+        assert budget.events == ["reserve", "settle"]
+        budget.limit = budget.spent  # nothing left: the next call is refused before it is made
+        with pytest.raises(RateLimited):
+            await asyncio.to_thread(model.invoke, "and again", config)
+        assert budget.events[-1] == "refused"
+        assert len(sink.rows) == 1
+
+    async def test_gateway_models_are_left_to_the_gateway(self, sim_url: str) -> None:
+        gateway_rows, callback_rows = ListSink(), ListSink()
+        accounting = RunAccounting([], callback_rows, {})
+        config: RunnableConfig = {"callbacks": accounting.callbacks(CallContext(run_id="r3"))}
+        chat_model = gateway(sim_url, {}, gateway_rows).chat_model("sim-small")
+        await chat_model.ainvoke("counted once", config)
+        assert len(gateway_rows.rows) == 1
+        assert callback_rows.rows == []

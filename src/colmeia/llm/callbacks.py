@@ -79,7 +79,9 @@ class RunAccounting:
     def callbacks(self, context: CallContext) -> list[BaseCallbackHandler]:
         """The handlers for one run's config, attributing its calls to ``context``."""
         meter = _RunMeter(self, context)
-        return [_AsyncCallbacks(meter), _SyncCallbacks(meter)]
+        # Sync first: on the async path it is a no-op, and a refusal raised by the async one
+        # then leaves none of our own coroutines unawaited.
+        return [_SyncCallbacks(meter), _AsyncCallbacks(meter)]
 
 
 @dataclass(frozen=True, slots=True)
