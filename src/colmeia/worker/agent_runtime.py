@@ -23,7 +23,6 @@ from colmeia.agents.environment import llm_environment
 from colmeia.agents.serving import serve_graphs
 from colmeia.config import Settings
 from colmeia.db import create_engine, make_sessionmaker
-from colmeia.metering import build_metering
 from colmeia.redis import create_redis
 from colmeia.runs.events import RunEvents
 from colmeia.runs.executor import ExecutionContext
@@ -78,6 +77,9 @@ class AgentRuntime:
         self._stack.push_async_callback(engine.dispose)
         self._stack.push_async_callback(redis.aclose)
         sessionmaker = make_sessionmaker(engine)
+        # Imported here, on the first run: the gateway's provider SDKs would slow start-up.
+        from colmeia.metering import build_metering
+
         metering = build_metering(settings, sessionmaker, redis)
         self._stack.push_async_callback(metering.aclose)
         return ExecutionContext(
