@@ -22,10 +22,13 @@ paths, and the hooks' Redis and database connections belong to one event loop (t
   LangChain swallows errors of async handlers there: `_SyncCallbacks` hands the work to the
   loop and blocks its thread until done, so a refusal still stops the call.
 
-Each handler does nothing on the other's path. Both run inline, before LangChain's tracing
-handler, so a call's span is still open when `on_llm_end` annotates it. One consequence of
-refusing inline: LangChain has already created (and now drops) the other handlers' coroutines
-for that call, which Python reports as "never awaited".
+Each handler does nothing on the other's path. (A sync ``invoke`` made on the loop's own
+thread, inside an async node, blocks that loop; it cannot be metered and is left alone.)
+
+Both run inline, before LangChain's tracing handler, so a call's span is still open when
+`on_llm_end` annotates it. One consequence of refusing inline: LangChain has already created
+(and now drops) the other handlers' coroutines for that call, which Python reports as "never
+awaited".
 """
 
 from __future__ import annotations
