@@ -23,7 +23,6 @@ from colmeia.auth.service import TokenIssuer
 from colmeia.auth.tokens import TokenCodec, signing_key
 from colmeia.budgets.endpoints import router as budgets_router
 from colmeia.budgets.flusher import run_flusher
-from colmeia.budgets.hook import BudgetHook
 from colmeia.budgets.ledger import BudgetLedger
 from colmeia.cache.endpoints import router as cache_router
 from colmeia.config import Settings, get_settings
@@ -39,6 +38,7 @@ from colmeia.limits.middleware import RateLimitHeadersMiddleware
 from colmeia.limits.policy import LimitPolicy
 from colmeia.limits.service import RateLimitService
 from colmeia.llm.gateway import Gateway
+from colmeia.metering import build_metering
 from colmeia.openai_compat.endpoints import router as openai_router
 from colmeia.redis import create_redis
 from colmeia.runs.dead_letters.endpoints import router as dead_letters_router
@@ -49,7 +49,6 @@ from colmeia.telemetry.endpoints import metrics_router
 from colmeia.telemetry.setup import configure_telemetry
 from colmeia.traces.endpoints import router as traces_router
 from colmeia.usage.endpoints import router as usage_router
-from colmeia.usage.ledger import UsageLedger
 from colmeia.users.endpoints import router as users_router
 from colmeia.worker.enqueue import JobQueue
 
@@ -137,10 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             llm_headers=llm_headers,
         )
         sessionmaker = make_sessionmaker(engine)
-        usage_ledger = UsageLedger(sessionmaker, settings.llm.usage_flush_interval_s)
-        budget_ledger = BudgetLedger(redis)
-        budget_hook = BudgetHook(budget_ledger, sessionmaker)
-        gateway = Gateway.from_settings(settings.llm, sink=usage_ledger, hooks=(budget_hook,))
+        metering = build_metering(settings, sessionmaker, redis)
         flusher = asyncio.create_task(
             run_flusher(redis, sessionmaker, settings.budgets.flush_interval_s)
         )
@@ -158,14 +154,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "token_issuer": _token_issuer(settings, pepper),
                 "open_registration": settings.auth.open_registration,
                 "limiter": _limiter(settings, redis),
-                "budget_ledger": budget_ledger,
-                "gateway": gateway,
+                "budget_ledger": metering.budget_ledger,
+                "gateway": metering.gateway,
             }
         finally:
             await agents.aclose()
             flusher.cancel()
-            await gateway.aclose()
-            await usage_ledger.aclose()
+            await metering.aclose()
             await redis.aclose()
             await engine.dispose()
             telemetry.flush()

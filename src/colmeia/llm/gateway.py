@@ -24,6 +24,7 @@ from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from colmeia.config import LLMSettings
+from colmeia.llm import hooks as hook_chain
 from colmeia.llm.context import CallContext
 from colmeia.llm.hooks import CachedResponse, CallOutcome, CallRequest, GatewayHook
 from colmeia.llm.prices import TokenCounts, cost_nusd
@@ -237,37 +238,19 @@ class Gateway:
     async def _before(
         self, request: CallRequest
     ) -> tuple[list[GatewayHook], CachedResponse | None]:
-        ran: list[GatewayHook] = []
-        for hook in self.hooks:
-            try:
-                cached = await hook.before_call(request)
-            except BaseException as error:
-                await self._on_error(ran, request, error)
-                raise
-            ran.append(hook)
-            if cached is not None:
-                return ran, cached
-        return ran, None
+        return await hook_chain.before_call(self.hooks, request)
 
     async def _finish(
         self, ran: list[GatewayHook], request: CallRequest, outcome: CallOutcome, started: float
     ) -> None:
         if self.sink is not None:
             await self.sink.record(_record(request, outcome, started, self.registry))
-        for hook in ran:
-            try:
-                await hook.after_call(request, outcome)
-            except Exception:
-                logger.exception("after_call of %s failed", type(hook).__name__)
+        await hook_chain.after_call(ran, request, outcome)
 
     async def _on_error(
         self, ran: list[GatewayHook], request: CallRequest, error: BaseException
     ) -> None:
-        for hook in ran:
-            try:
-                await hook.on_error(request, error)
-            except Exception:
-                logger.exception("on_error of %s failed", type(hook).__name__)
+        await hook_chain.on_error(ran, request, error)
 
 
 def _lift_generation_info(generation: ChatGeneration) -> None:

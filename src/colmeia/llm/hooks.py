@@ -13,10 +13,14 @@ Order of a call through the gateway, for hooks ``h1, h2, …`` in registration o
 - ``after_call`` and ``on_error`` reach exactly the hooks whose ``before_call`` ran, so a
   reservation is always settled or refunded. Their own failures are logged, never raised: the
   caller already has (or already lost) the answer.
+
+`before_call`, `after_call` and `on_error` below run a chain of hooks with these rules; the
+gateway and the run callbacks (`colmeia.llm.callbacks`) both call them.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -87,3 +91,46 @@ class GatewayHook(Protocol):
     async def on_error(self, request: CallRequest, error: BaseException) -> None:
         """Refund what ``before_call`` reserved; the call failed or was cancelled."""
         ...
+
+
+logger = logging.getLogger("colmeia.llm")
+
+
+async def before_call(
+    hooks: Sequence[GatewayHook], request: CallRequest
+) -> tuple[list[GatewayHook], CachedResponse | None]:
+    """Run ``before_call`` in order; returns the hooks that ran and a hook's cached answer.
+
+    A refusal refunds the hooks that already ran, then propagates.
+    """
+    ran: list[GatewayHook] = []
+    for hook in hooks:
+        try:
+            cached = await hook.before_call(request)
+        except BaseException as error:
+            await on_error(ran, request, error)
+            raise
+        ran.append(hook)
+        if cached is not None:
+            return ran, cached
+    return ran, None
+
+
+async def after_call(
+    ran: Sequence[GatewayHook], request: CallRequest, outcome: CallOutcome
+) -> None:
+    """Settle every hook that ran; a hook's failure is logged, never raised."""
+    for hook in ran:
+        try:
+            await hook.after_call(request, outcome)
+        except Exception:
+            logger.exception("after_call of %s failed", type(hook).__name__)
+
+
+async def on_error(ran: Sequence[GatewayHook], request: CallRequest, error: BaseException) -> None:
+    """Refund every hook that ran; a hook's failure is logged, never raised."""
+    for hook in ran:
+        try:
+            await hook.on_error(request, error)
+        except Exception:
+            logger.exception("on_error of %s failed", type(hook).__name__)

@@ -27,6 +27,7 @@ from colmeia.runs.ledger_retry import ledger_retry
 from colmeia.runs.schemas import RunCreate, RunRead
 from colmeia.runs.service import run as run_service
 from colmeia.runs.sse import JOIN_IDLE_READS, run_stream
+from colmeia.telemetry.context import annotate
 from colmeia.threads.service import thread as thread_service
 from colmeia.worker.enqueue import AfterCommit
 
@@ -73,6 +74,8 @@ async def _create(
         if existing is None:
             raise
         return existing
+    # Before the send: the task headers carry these ids, and the stored trace is found by them.
+    annotate(run_id=run.id, thread_id=run.thread_id, assistant_id=run.assistant_id)
     await after.flush(queue)
     return run
 

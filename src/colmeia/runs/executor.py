@@ -21,10 +21,13 @@ from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
 from colmeia.agents.registry import Graph, GraphRegistry
+from colmeia.budgets.errors import BudgetExhausted
 from colmeia.db import Sessionmaker, unit_of_work
 from colmeia.kit.jsonable import jsonable
 from colmeia.kit.time import utc_now
+from colmeia.llm.callbacks import RunAccounting
 from colmeia.models import Run, RunStatus
+from colmeia.runs.attribution import call_context
 from colmeia.runs.effects import EFFECTS_KEY, EffectLedger
 from colmeia.runs.events import RunEvents
 from colmeia.runs.failures import RunFailure, assess, backoff
@@ -33,7 +36,9 @@ from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.run_thread import rollback_thread, settle_thread
 from colmeia.runs.streaming import EventTranslator, langgraph_modes
+from colmeia.runs.tracing import mark_failed, traced_run
 from colmeia.telemetry.metrics import DEAD_LETTERS
+from colmeia.telemetry.redaction import redact
 from colmeia.threads.repository import ThreadRepository
 from colmeia.worker.enqueue import AfterCommit, JobQueue
 
@@ -58,6 +63,8 @@ class ExecutionContext:
     owner: str
     lease_s: float
     policy: RunPolicy = field(default_factory=RunPolicy)
+    accounting: RunAccounting | None = None
+    """Meters, budgets and traces the model calls of every run (None: calls go unmetered)."""
 
 
 @dataclass
@@ -77,18 +84,19 @@ async def execute_run(context: ExecutionContext, run_id: uuid.UUID) -> None:
     run = await ledger_retry(_claim)(context, run_id)
     if run is None:
         return
-    try:
-        outcome = await _drive(context, run)
-        if outcome.cancel_action == "rollback":
-            outcome.output = await rollback_thread(context.graphs, run)
-        elif outcome.cancel_action is not None:
-            outcome.output, outcome.paused = await _current_values(context, run)
-    except asyncio.CancelledError:  # the worker is shutting down past its drain time
-        await asyncio.shield(ledger_retry(_hand_back)(context, run))
-        raise
-    except Exception as error:  # infrastructure failed mid-run: record it rather than vanish
-        outcome = _failed(run, error, "the run could not complete")
-    after = await ledger_retry(_record)(context, run, _spend_attempt(run, outcome))
+    with traced_run(run):
+        try:
+            outcome = await _drive(context, run)
+            if outcome.cancel_action == "rollback":
+                outcome.output = await rollback_thread(context.graphs, run)
+            elif outcome.cancel_action is not None:
+                outcome.output, outcome.paused = await _current_values(context, run)
+        except asyncio.CancelledError:  # the worker is shutting down past its drain time
+            await asyncio.shield(ledger_retry(_hand_back)(context, run))
+            raise
+        except Exception as error:  # infrastructure failed mid-run: record it, don't vanish
+            outcome = _failed(run, error, "the run could not complete")
+        after = await ledger_retry(_record)(context, run, _spend_attempt(run, outcome))
     await after.flush(context.queue)
 
 
@@ -117,7 +125,7 @@ async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:
         return run
 
 
-def _run_config(run: Run) -> RunnableConfig:
+def _run_config(run: Run, accounting: RunAccounting | None = None) -> RunnableConfig:
     kwargs = run.kwargs
     config: dict[str, Any] = dict(kwargs.get("config") or {})
     configurable = dict(config.get("configurable") or {})
@@ -137,6 +145,8 @@ def _run_config(run: Run) -> RunnableConfig:
         "graph_id": kwargs["graph_id"],
         "run_attempt": run.attempt,
     }
+    if accounting is not None:
+        config["callbacks"] = accounting.callbacks(call_context(run))
     return config  # type: ignore[return-value]
 
 
@@ -153,7 +163,7 @@ def _graph_input(run: Run) -> Any:
 
 async def _drive(context: ExecutionContext, run: Run) -> Outcome:
     """Run the graph under the watcher; map how it ended to a status."""
-    config = _run_config(run)
+    config = _run_config(run, context.accounting)
     config["configurable"][EFFECTS_KEY] = EffectLedger(context.sessionmaker, run.id, run.attempt)
     try:
         graph = await context.graphs.get(run.kwargs["graph_id"], config)
@@ -178,6 +188,8 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
         task.result()
     except GraphRecursionError as error:
         return _failed(run, error, "recursion limit reached")
+    except BudgetExhausted as error:
+        return await _exhausted(context, run, error)
     except Exception as error:  # the graph's own failure ends this run, not the worker
         return _failed(run, error)
     return await _completed(graph, config, translator)
@@ -267,16 +279,22 @@ async def _renew(context: ExecutionContext, run: Run) -> None:
 
 
 def _failed(run: Run, error: BaseException, reason: str | None = None) -> Outcome:
-    """The outcome of a failed attempt; transient failures are marked for a retry."""
-    message = f"{reason}: {error}" if reason else str(error)
+    """The outcome of a failed attempt; transient failures are marked for a retry. The message
+    is redacted here, before it reaches the log, the span, the run row or the event stream."""
+    message = redact(f"{reason}: {error}" if reason else str(error))
     failure = assess(error)
-    logger.warning(
+    mark_failed(message)
+    # A permanent failure is logged as an error with its traceback, so Sentry receives it with
+    # the run's tags; a transient one is retried and only warned about.
+    logger.log(
+        logging.WARNING if failure.transient else logging.ERROR,
         "run %s attempt %s failed (%s): %s: %s",
         run.id,
         run.attempt,
         "transient" if failure.transient else "permanent",
         type(error).__name__,
         message,
+        exc_info=None if failure.transient else error,
     )
     return Outcome(
         RunStatus.error,
@@ -295,6 +313,21 @@ def _spend_attempt(run: Run, outcome: Outcome) -> Outcome:
     error = f"gave up after {run.attempt} attempts; last error: {outcome.error}"
     output = {"__error__": {"error": "RunDead", "message": error}}
     return Outcome(RunStatus.dead, error=error, output=output)
+
+
+async def _exhausted(context: ExecutionContext, run: Run, error: BudgetExhausted) -> Outcome:
+    """A budget refused a model call: the run stops with ``budget_exhausted`` and the thread's
+    values so far (its partial answer), as the error of a plain gateway call (402) would.
+    Permanent: another attempt would be refused the same way."""
+    message = redact(str(error))
+    logger.warning("run %s stopped: %s: %s", run.id, error.code, message)
+    mark_failed(message)
+    failure = {"error": error.code, "message": message, "details": error.details}
+    values, _ = await _current_values(context, run)
+    output = (
+        {**values, "__error__": failure} if isinstance(values, dict) else {"__error__": failure}
+    )
+    return Outcome(RunStatus.error, error=f"{error.code}: {message}", output=output)
 
 
 async def _completed(graph: Graph, config: RunnableConfig, translator: EventTranslator) -> Outcome:

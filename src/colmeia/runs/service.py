@@ -16,6 +16,7 @@ from colmeia.assistants.service import assistant as assistant_service
 from colmeia.auth.principal import Principal
 from colmeia.kit.time import utc_now
 from colmeia.models import Assistant, Run, RunStatus, Thread, ThreadStatus
+from colmeia.runs.attribution import principal_kwargs
 from colmeia.runs.errors import (
     IdempotencyKeyReused,
     InvalidRunTimeout,
@@ -99,7 +100,10 @@ def _new_run(
         thread_id=thread.id,
         assistant_id=assistant.id,
         metadata_=body.metadata,
-        kwargs=run_kwargs(assistant, body, temporary and body.on_completion != "keep"),
+        kwargs={
+            **run_kwargs(assistant, body, temporary and body.on_completion != "keep"),
+            **principal_kwargs(principal),
+        },
         multitask_strategy=body.multitask_strategy,
         max_attempts=(policy or RunPolicy()).max_attempts,
         timeout_s=run_timeout_s(body.config),

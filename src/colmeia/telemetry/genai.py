@@ -37,9 +37,11 @@ class LLMCall:
     """``exact`` or ``semantic`` when answered from the cache, else None."""
 
 
-def record_llm_call(call: LLMCall) -> None:
-    """Annotate the current span and count the call, its tokens, spend and latency."""
-    span = trace.get_current_span()
+def record_llm_call(call: LLMCall, span: trace.Span | None = None) -> None:
+    """Annotate ``span`` (default: the current one) and count the call, its tokens, spend and
+    latency. On a cache hit, tokens and cost are what the hit saved; the span says it cost 0."""
+    span = span or trace.get_current_span()
+    hit = call.cache_tier is not None
     if span.is_recording():
         span.set_attributes(
             {
@@ -48,11 +50,13 @@ def record_llm_call(call: LLMCall) -> None:
                 "gen_ai.agent.name": call.agent,
                 "gen_ai.usage.input_tokens": call.input_tokens,
                 "gen_ai.usage.output_tokens": call.output_tokens,
-                "colmeia.llm.cost_usd": call.cost_usd,
+                "colmeia.llm.cost_usd": 0.0 if hit else call.cost_usd,
                 "colmeia.llm.outcome": call.outcome,
-                "colmeia.cache.hit": call.cache_tier is not None,
+                "colmeia.cache.hit": hit,
             }
         )
+        if hit:
+            span.set_attribute("colmeia.cache.saved_usd", call.cost_usd)
     labels = {"model": call.model, "agent": call.agent}
     if call.cache_tier is not None:
         CACHE_LOOKUPS.labels(tier=call.cache_tier, outcome="hit").inc()

@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace.sampling import (
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.util.types import Attributes
 
+from colmeia.telemetry import context as telemetry_context
 from colmeia.telemetry.redaction import Redactor
 from colmeia.telemetry.spans import RedactingExporter
 from colmeia.telemetry.store import SpanStoreProcessor
@@ -92,6 +93,16 @@ class SwappableProcessor(SpanProcessor):
         return all(sink.force_flush(timeout_millis) for sink in self._sinks)
 
 
+class ContextAttributes(SpanProcessor):
+    """Stamps the ids known so far (request, run, thread, assistant, user, tenant) on every span
+    as it starts, so each span of a run — node, tool, model call — says whose it is."""
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        current = telemetry_context.current()
+        if current is not None:
+            span.set_attributes(current.span_attributes())
+
+
 class TracingPipeline:
     """The process's provider and its current sinks."""
 
@@ -102,6 +113,7 @@ class TracingPipeline:
             resource=Resource.create({"service.name": service_name}),
             sampler=_DelegatingSampler(self),
         )
+        self.provider.add_span_processor(ContextAttributes())
         self.provider.add_span_processor(self.sinks)
 
     def configure(

@@ -118,14 +118,21 @@ class AgentRuntime:
         )
         self._stack.push_async_callback(engine.dispose)
         self._stack.push_async_callback(redis.aclose)
+        sessionmaker = make_sessionmaker(engine)
+        # Imported here, on the first run: the gateway's provider SDKs would slow start-up.
+        from colmeia.metering import build_metering
+
+        metering = build_metering(settings, sessionmaker, redis)
+        self._stack.push_async_callback(metering.aclose)
         context = ExecutionContext(
-            sessionmaker=make_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             graphs=graphs,
             events=RunEvents(redis, settings.agents.stream_ttl_s),
             queue=JobQueue(self._celery),
             owner=f"{socket.gethostname()}:{os.getpid()}",
             lease_s=settings.agents.run_lease_s,
             policy=RunPolicy.of(settings.runs),
+            accounting=metering.run_accounting,
         )
         reaper = Reaper(context.sessionmaker, context.events, context.queue, context.policy)
         await self._stack.enter_async_context(reaper.running())

@@ -1,0 +1,47 @@
+"""The LLM metering stack every composition root builds: usage ledger, budgets, gateway.
+
+The API serves plain model calls through the `Gateway`; a worker accounts the calls of the
+graphs it runs with `RunAccounting` callbacks. Both must reserve, settle and record through the
+very same hooks and usage sink, so both build them here instead of each wiring its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from colmeia.budgets.hook import BudgetHook
+from colmeia.budgets.ledger import BudgetLedger
+from colmeia.config import Settings
+from colmeia.db import Sessionmaker
+from colmeia.llm.callbacks import RunAccounting
+from colmeia.llm.gateway import Gateway
+from colmeia.llm.hooks import GatewayHook
+from colmeia.usage.ledger import UsageLedger
+
+
+@dataclass(frozen=True)
+class Metering:
+    usage: UsageLedger
+    budget_ledger: BudgetLedger
+    hooks: tuple[GatewayHook, ...]
+    """Budget first (DESIGN §1): run around every call, by the gateway and by run callbacks."""
+    gateway: Gateway
+    run_accounting: RunAccounting
+    """Callbacks that meter the calls of models a graph builds itself (``ChatOpenAI()``)."""
+
+    async def aclose(self) -> None:
+        """Close provider connections and write the usage rows still buffered (shutdown)."""
+        await self.gateway.aclose()
+        await self.usage.aclose()
+
+
+def build_metering(settings: Settings, sessionmaker: Sessionmaker, redis: Redis) -> Metering:
+    """The stack for this process; call it on the event loop that will serve the calls."""
+    usage = UsageLedger(sessionmaker, settings.llm.usage_flush_interval_s)
+    budget_ledger = BudgetLedger(redis)
+    hooks: tuple[GatewayHook, ...] = (BudgetHook(budget_ledger, sessionmaker),)
+    gateway = Gateway.from_settings(settings.llm, sink=usage, hooks=hooks)
+    accounting = RunAccounting(hooks, usage, settings.llm.prices)
+    return Metering(usage, budget_ledger, hooks, gateway, accounting)
