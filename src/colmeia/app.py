@@ -26,6 +26,8 @@ from colmeia.budgets.flusher import run_flusher
 from colmeia.budgets.hook import BudgetHook
 from colmeia.budgets.ledger import BudgetLedger
 from colmeia.cache.endpoints import router as cache_router
+from colmeia.cache.hook import CacheHook
+from colmeia.cache.runtime import CacheRuntime
 from colmeia.config import Settings, get_settings
 from colmeia.db import Sessionmaker, create_engine, make_sessionmaker
 from colmeia.health.endpoints import router as health_router
@@ -62,6 +64,7 @@ class State(TypedDict):
     limiter: Limiter | None
     budget_ledger: BudgetLedger
     gateway: Gateway
+    cache: CacheRuntime
     graphs: GraphRegistry
     run_events: RunEvents
     job_queue: JobQueue
@@ -137,7 +140,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         usage_ledger = UsageLedger(sessionmaker, settings.llm.usage_flush_interval_s)
         budget_ledger = BudgetLedger(redis)
         budget_hook = BudgetHook(budget_ledger, sessionmaker)
-        gateway = Gateway.from_settings(settings.llm, sink=usage_ledger, hooks=(budget_hook,))
+        cache = CacheRuntime(redis, settings.cache)
+        cache.start()  # loads MiniLM in the background; calls bypass the cache until then
+        gateway = Gateway.from_settings(
+            settings.llm, sink=usage_ledger, hooks=(budget_hook, CacheHook(cache))
+        )
         flusher = asyncio.create_task(
             run_flusher(redis, sessionmaker, settings.budgets.flush_interval_s)
         )
@@ -156,11 +163,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "limiter": _limiter(settings, redis),
                 "budget_ledger": budget_ledger,
                 "gateway": gateway,
+                "cache": cache,
             }
         finally:
             await agents.aclose()
             flusher.cancel()
             await gateway.aclose()
+            await cache.aclose()
             await usage_ledger.aclose()
             await redis.aclose()
             await engine.dispose()

@@ -6,8 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from colmeia.auth.deps import CurrentPrincipal
+from colmeia.cache.policy import CONTROL_HEADER, merge, parse_body, parse_headers
 from colmeia.llm.errors import ModelNotFound
 from colmeia.llm.gateway import Gateway
+from colmeia.llm.hooks import CallRequest
 from colmeia.openai_compat.errors import OpenAIRoute
 from colmeia.openai_compat.schemas import ChatCompletionRequest
 from colmeia.openai_compat.service import chat
@@ -25,13 +27,26 @@ async def chat_completions(
     body: ChatCompletionRequest, principal: CurrentPrincipal, request: Request
 ) -> Response:
     gateway = _gateway(request)
-    call = chat.prepare(gateway, principal, body)
+    controls = merge(parse_headers(request.headers), parse_body({"cache": body.cache}))
+    call = chat.prepare(gateway, principal, body, controls)
     if body.stream:
         events = await chat.open_stream(gateway, call, body.include_usage)
-        return StreamingResponse(
-            events, media_type="text/event-stream", headers={"cache-control": "no-cache"}
-        )
-    return JSONResponse(await chat.complete(gateway, call))
+        headers = {"cache-control": "no-cache", **_cache_headers(call)}
+        return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    completion = await chat.complete(gateway, call)
+    return JSONResponse(completion, headers=_cache_headers(call))
+
+
+def _cache_headers(call: CallRequest) -> dict[str, str]:
+    """What the cache did: ``x-colmeia-cache: hit; tier=…; score=…`` (or ``miss``,
+    ``bypass; reason=…``) and the entry served or stored, for a wrong-answer report."""
+    report = call.context.cache_report
+    if report is None:
+        return {}
+    headers = {CONTROL_HEADER: report.header()}
+    if report.entry_id is not None:
+        headers[f"{CONTROL_HEADER}-entry"] = report.entry_id
+    return headers
 
 
 @router.get("/models")

@@ -17,7 +17,7 @@ from langchain_core.runnables import RunnableBinding
 
 from colmeia.auth.principal import Principal
 from colmeia.errors import BadRequest, ColmeiaError, NotFound
-from colmeia.llm.context import CallContext
+from colmeia.llm.context import CacheControls, CacheReport, CallContext
 from colmeia.llm.gateway import Gateway
 from colmeia.llm.hooks import CallRequest
 from colmeia.openai_compat import convert
@@ -33,9 +33,14 @@ class AgentsUnavailable(NotFound):
 
 class ChatService:
     def prepare(
-        self, gateway: Gateway, principal: Principal, body: ChatCompletionRequest
+        self,
+        gateway: Gateway,
+        principal: Principal,
+        body: ChatCompletionRequest,
+        cache: CacheControls | None = None,
     ) -> CallRequest:
-        """Validate the request and describe the gateway call it becomes."""
+        """Validate the request and describe the gateway call it becomes; its context carries
+        the caller's cache controls and a `CacheReport` the cache hook fills."""
         if body.model.startswith(AGENT_PREFIX):
             raise AgentsUnavailable(
                 "agents are not available on /v1/chat/completions yet: agent runs are not built;"
@@ -45,7 +50,11 @@ class ChatService:
         if body.n != 1:
             raise BadRequest("only n=1 is supported", details={"param": "n"})
         context = CallContext(
-            tenant_id=principal.tenant_id, user_id=principal.user_id, key_id=principal.key_id
+            tenant_id=principal.tenant_id,
+            user_id=principal.user_id,
+            key_id=principal.key_id,
+            cache=cache or CacheControls(),
+            cache_report=CacheReport(),
         )
         messages = convert.to_messages(body.messages)
         return gateway.request(
