@@ -109,7 +109,8 @@ class TestTenants:
         assert first == "miss"
         assert again == "hit; tier=exact; score=1.000"
         assert same == answer
-        assert stored is not None and entry == stored, "the entry id allows a wrong-answer report"
+        assert stored is not None
+        assert entry == stored, "the entry id allows a wrong-answer report"
         assert paraphrase.startswith("hit; tier=semantic; score=0.")
         assert similar == answer
         probe = {"extra_body": {"cache": {"no_store": True}}}
