@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from langchain_core.messages import AIMessage, convert_to_openai_messages
 
 from colmeia.cache.policy import CacheDecision, storable
 from colmeia.cache.runtime import CacheRuntime
 from colmeia.cache.scope import ScopedPrompt, scope_request
-from colmeia.cache.semantic import CacheHit
 from colmeia.llm.context import CacheReport
 from colmeia.llm.hooks import CachedResponse, CallOutcome, CallRequest
 from colmeia.llm.prices import TokenCounts
+
+if TYPE_CHECKING:  # the semantic module loads ONNX Runtime: imported in the background
+    from colmeia.cache.semantic import CacheHit
 
 logger = logging.getLogger(__name__)
 

@@ -13,16 +13,18 @@ import asyncio
 import contextlib
 import logging
 from functools import cache
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from colmeia.cache.factory import close_cache, create_cache
 from colmeia.cache.policy import CachePolicy
-from colmeia.cache.semantic import CacheConfig, SemanticCache, build_verifier
-from colmeia.cache.verifier import Verifier
 from colmeia.config import CacheSettings
-from colmeia.embeddings.minilm import MiniLMEmbedder
+
+if TYPE_CHECKING:  # ONNX Runtime and usearch load in the background, not at import (~1 s)
+    from colmeia.cache.semantic import SemanticCache
+    from colmeia.cache.verifier import Verifier
+    from colmeia.embeddings.minilm import MiniLMEmbedder
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,9 @@ _RETRY_S = 2.0
 def _load_models() -> tuple[MiniLMEmbedder, Verifier]:
     """MiniLM and the verifier, once per process: read-only weights (the verifier's word memo
     is a pure function's), so every cache runtime in the process can share them."""
+    from colmeia.cache.semantic import build_verifier
+    from colmeia.embeddings.minilm import MiniLMEmbedder
+
     embedder = MiniLMEmbedder()
     return embedder, build_verifier(embedder)
 
@@ -69,6 +74,9 @@ class CacheRuntime:
 
     async def _open(self) -> None:
         embedder, verifier = await asyncio.to_thread(_load_models)
+        from colmeia.cache.factory import create_cache  # imported by _load_models' thread
+        from colmeia.cache.semantic import CacheConfig
+
         warned = False
         while self.cache is None:
             try:
@@ -100,5 +108,7 @@ class CacheRuntime:
             self._opening.cancel()
             await asyncio.gather(self._opening, return_exceptions=True)
         if self.cache is not None:
+            from colmeia.cache.factory import close_cache
+
             await close_cache(self.cache)
             self.cache = None

@@ -19,6 +19,7 @@ from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
 from colmeia.agents.registry import Graph, GraphRegistry
+from colmeia.cache.llm_cache import run_context
 from colmeia.db import Sessionmaker, unit_of_work
 from colmeia.kit.jsonable import jsonable
 from colmeia.kit.time import utc_now
@@ -134,7 +135,10 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
         run.id, "metadata", {"run_id": str(run.id), "attempt": run.attempt}
     )
     translator = EventTranslator(run.kwargs.get("stream_mode") or ["values"])
-    task = asyncio.create_task(_stream(context, graph, run, config, translator))
+    task = asyncio.create_task(
+        _stream(context, graph, run, config, translator),
+        context=run_context(str(run.tenant_id), config),  # the LLM cache's tenant scope
+    )
     action = await _watch(context, run, task)
     if action is not None:
         return Outcome(RunStatus.interrupted, cancel_action=action)
