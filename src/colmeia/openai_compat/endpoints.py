@@ -57,7 +57,9 @@ async def _agent_completion(
     started = await agent_chat.start(
         transport, principal, body, request.headers.get(THREAD_HEADER), stream=body.stream
     )
-    headers = {THREAD_HEADER: str(started.run.thread_id), "x-colmeia-run-id": str(started.run.id)}
+    headers = {"x-colmeia-run-id": str(started.run.id)}
+    if not started.run.kwargs.get("temporary"):  # a stateless run's thread is deleted after it
+        headers[THREAD_HEADER] = str(started.run.thread_id)
     if body.stream:
         events = agent_chat.stream(transport.events, started, body.include_usage)
         headers["cache-control"] = "no-cache"
