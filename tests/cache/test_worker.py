@@ -73,6 +73,14 @@ def live(settings: Settings, tmp_path: Path) -> Iterator[Live]:
         other = create_credential(configured)
         log = tmp_path / "worker.log"
         with live_api(configured) as base, worker_process(configured, log):
+            # The worker opens its graphs on its first run: slow on a busy machine.
+            warm = httpx.post(
+                f"{base}/runs/wait",
+                headers={"x-api-key": admin.key},
+                json={"assistant_id": "ledger", "input": {"messages": [user("warm up")]}},
+                timeout=300,
+            )
+            assert warm.status_code == 200, log.read_text()
             yield Live(base, admin, other, log)
 
 
