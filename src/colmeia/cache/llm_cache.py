@@ -100,7 +100,12 @@ class RunScopedCache(BaseCache):
         future = asyncio.run_coroutine_threadsafe(
             self._lookup(_current.get(), prompt, llm_string), self._loop
         )
-        return future.result(_SYNC_TIMEOUT_S)
+        try:
+            return future.result(_SYNC_TIMEOUT_S)
+        except TimeoutError:
+            future.cancel()
+            logger.warning("llm cache lookup took over %s s; treated as a miss", _SYNC_TIMEOUT_S)
+            return None
 
     def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         if self._on_loop():
@@ -108,7 +113,12 @@ class RunScopedCache(BaseCache):
         future = asyncio.run_coroutine_threadsafe(
             self._update(_current.get(), prompt, llm_string, return_val), self._loop
         )
-        future.result(_SYNC_TIMEOUT_S)
+        try:
+            future.result(_SYNC_TIMEOUT_S)
+        except TimeoutError:
+            logger.warning(
+                "llm cache store took over %s s; the answer is not cached", _SYNC_TIMEOUT_S
+            )
 
     def clear(self, **kwargs: Any) -> None:
         """Not from graph code: purging is an admin operation (``POST /admin/cache/purge``)."""
