@@ -4,7 +4,6 @@ whose ``cache`` is the semantic cache, on both vector backends."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -24,10 +23,10 @@ QUESTION = HumanMessage("What was the total revenue in March 2024?")
 
 
 @pytest.fixture
-async def llm_cache(cache: SemanticCache, redis: Redis) -> AsyncIterator[RunScopedCache]:
+async def llm_cache(cache: SemanticCache, redis: Redis) -> RunScopedCache:
     runtime = CacheRuntime(redis, CacheSettings(prefix=cache.records.prefix))
     runtime.cache = cache  # the suite's cache, already open on this backend
-    yield RunScopedCache(runtime, asyncio.get_running_loop())
+    return RunScopedCache(runtime, asyncio.get_running_loop())
 
 
 def model(llm_cache: RunScopedCache, url: str, **params: object) -> ChatOpenAI:
