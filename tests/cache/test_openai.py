@@ -224,6 +224,21 @@ class TestStreaming:
         assert api.chat(ask(QUESTION))[1] == streamed
 
 
+    def test_cut_streams_are_never_stored(self, api: Served) -> None:
+        def stream() -> str:
+            with api.client() as client:
+                raw = client.chat.completions.with_raw_response.create(
+                    model="dropping", messages=ask(QUESTION), temperature=0, stream=True
+                )
+                with pytest.raises(openai.APIError):
+                    for _ in raw.parse():
+                        pass
+            return raw.headers["x-colmeia-cache"]
+
+        assert stream() == "miss"
+        assert stream() == "miss", "the dropped stream was not stored"
+
+
 class TestCost:
     def test_hits_cost_nothing_and_count_as_saved(self, api: Served) -> None:
         api.chat(ask(QUESTION))
