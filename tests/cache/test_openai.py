@@ -223,7 +223,6 @@ class TestStreaming:
         assert replayed == streamed
         assert api.chat(ask(QUESTION))[1] == streamed
 
-
     def test_cut_streams_are_never_stored(self, api: Served) -> None:
         def stream() -> str:
             with api.client() as client:

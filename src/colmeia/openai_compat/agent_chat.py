@@ -23,7 +23,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +42,7 @@ from colmeia.runs.schemas import RunCreate
 from colmeia.runs.service import run as run_service
 from colmeia.threads.errors import ThreadNotFound
 from colmeia.threads.service import thread as thread_service
-from colmeia.worker.enqueue import JobQueue
+from colmeia.worker.enqueue import AfterCommit, JobQueue
 
 AGENT_PREFIX = "agent:"
 THREAD_HEADER = "x-colmeia-thread-id"
@@ -122,7 +121,7 @@ class AgentChat:
         """Commit the run (then enqueue it); errors before this point are plain HTTP errors."""
         reference = body.model.removeprefix(AGENT_PREFIX)
 
-        async def commit() -> tuple[Run, Any]:
+        async def commit() -> tuple[Run, AfterCommit]:
             async with unit_of_work(transport.sessionmaker) as session:
                 assistant = await self.resolve(session, principal, reference)
                 thread_id, create = self._thread_id(
