@@ -25,6 +25,8 @@ from colmeia.budgets.endpoints import router as budgets_router
 from colmeia.budgets.flusher import run_flusher
 from colmeia.budgets.ledger import BudgetLedger
 from colmeia.cache.endpoints import router as cache_router
+from colmeia.cache.hook import CacheHook
+from colmeia.cache.runtime import CacheRuntime
 from colmeia.config import Settings, get_settings
 from colmeia.db import Sessionmaker, create_engine, make_sessionmaker
 from colmeia.health.endpoints import router as health_router
@@ -63,6 +65,7 @@ class State(TypedDict):
     limiter: Limiter | None
     budget_ledger: BudgetLedger
     gateway: Gateway
+    cache: CacheRuntime
     graphs: GraphRegistry
     run_events: RunEvents
     job_queue: JobQueue
@@ -136,7 +139,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             llm_headers=llm_headers,
         )
         sessionmaker = make_sessionmaker(engine)
-        metering = build_metering(settings, sessionmaker, redis)
+        cache = CacheRuntime(redis, settings.cache)
+        cache.start()  # loads MiniLM in the background; calls bypass the cache until then
+        metering = build_metering(settings, sessionmaker, redis, gateway_hooks=(CacheHook(cache),))
         flusher = asyncio.create_task(
             run_flusher(redis, sessionmaker, settings.budgets.flush_interval_s)
         )
@@ -156,11 +161,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "limiter": _limiter(settings, redis),
                 "budget_ledger": metering.budget_ledger,
                 "gateway": metering.gateway,
+                "cache": cache,
             }
         finally:
             await agents.aclose()
             flusher.cancel()
             await metering.aclose()
+            await cache.aclose()
             await redis.aclose()
             await engine.dispose()
             telemetry.flush()

@@ -132,6 +132,27 @@ class BudgetSettings(BaseModel):
     """How often budget counters are copied from Redis to the database."""
 
 
+class CacheSettings(BaseModel):
+    """The semantic cache in front of every model call (DESIGN §4)."""
+
+    enabled: bool = True
+    default_ttl_s: float = Field(default=3600.0, gt=0)
+    """How long an answer is served; absolute, a hit never extends it."""
+    max_ttl_s: float = Field(default=86400.0, gt=0)
+    """Upper bound for a caller's own ``ttl`` control."""
+    capacity_per_tenant: int = Field(default=10_000, ge=1)
+    """Entries kept per tenant; the least recently used are evicted beyond it."""
+    vector_backend: Literal["auto", "redis", "memory"] = "auto"
+    """``redis``: Redis 8 vector sets; ``memory``: in-process index synced through Redis;
+    ``auto``: vector sets when the server has them. Every replica must resolve the same."""
+    prefix: str = Field(default="colmeia:cache", min_length=1, max_length=100)
+    """Redis key prefix; deployments sharing a Redis need different ones."""
+    top_k: int = Field(default=5, ge=1, le=100)
+    """Semantic candidates verified per lookup."""
+    min_similarity: float = Field(default=0.25, ge=-1, le=1)
+    """Candidates below this cosine are not verified (the verifier is the real gate)."""
+
+
 class CorsSettings(BaseModel):
     allow_origins: list[str] = []
     """Origins allowed to call the API from a browser (JSON list); empty: CORS off."""
@@ -221,6 +242,7 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = TelemetrySettings()
     limits: LimitsSettings = LimitsSettings()
     budgets: BudgetSettings = BudgetSettings()
+    cache: CacheSettings = CacheSettings()
     cors: CorsSettings = CorsSettings()
     agents: AgentsSettings = AgentsSettings()
     runs: RunsSettings = RunsSettings()

@@ -7,6 +7,7 @@ very same hooks and usage sink, so both build them here instead of each wiring i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -37,11 +38,20 @@ class Metering:
         await self.usage.aclose()
 
 
-def build_metering(settings: Settings, sessionmaker: Sessionmaker, redis: Redis) -> Metering:
-    """The stack for this process; call it on the event loop that will serve the calls."""
+def build_metering(
+    settings: Settings,
+    sessionmaker: Sessionmaker,
+    redis: Redis,
+    gateway_hooks: Sequence[GatewayHook] = (),
+) -> Metering:
+    """The stack for this process; call it on the event loop that will serve the calls.
+
+    ``gateway_hooks`` run after the budget, on gateway calls only (the API's semantic cache:
+    run callbacks cannot answer a call instead of the model; graphs reach the cache through
+    LangChain's own cache interface instead)."""
     usage = UsageLedger(sessionmaker, settings.llm.usage_flush_interval_s)
     budget_ledger = BudgetLedger(redis)
     hooks: tuple[GatewayHook, ...] = (BudgetHook(budget_ledger, sessionmaker),)
-    gateway = Gateway.from_settings(settings.llm, sink=usage, hooks=hooks)
+    gateway = Gateway.from_settings(settings.llm, sink=usage, hooks=(*hooks, *gateway_hooks))
     accounting = RunAccounting(hooks, usage, settings.llm.prices)
     return Metering(usage, budget_ledger, hooks, gateway, accounting)

@@ -131,13 +131,13 @@ class TestErrors:
         assert raised.value.body["type"] == "authentication_error"  # type: ignore[index]
 
     @pytest.mark.parametrize("model", ["nosuchprovider:model", "agent:helper"])
-    def test_unknown_model_and_agents_are_404(self, served: Served, model: str) -> None:
+    def test_unknown_model_and_agent_are_404(self, served: Served, model: str) -> None:
         with _client(served) as client:
             with pytest.raises(openai.NotFoundError) as raised:
                 client.chat.completions.create(model=model, messages=HELLO)  # type: ignore[arg-type]
         assert raised.value.code == "model_not_found"
         if model.startswith("agent:"):
-            assert "agents are not available" in raised.value.message
+            assert "no assistant with that id or name" in raised.value.message
 
     def test_n_above_one_and_bad_bodies_are_400(self, served: Served) -> None:
         with _client(served) as client:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from colmeia.auth.deps import AdminPrincipal
+from colmeia.cache.runtime import CacheRuntime
 from colmeia.cache.schemas import (
     CachePurge,
     CachePurged,
@@ -20,16 +21,22 @@ from colmeia.cache.store import CacheStore
 router = APIRouter(prefix="/admin/cache", tags=["cache"])
 
 
+def get_cache_runtime(request: Request) -> CacheRuntime:
+    runtime: CacheRuntime = request.state.cache
+    return runtime
+
+
 def get_cache_store(request: Request) -> CacheStore:
-    return CacheStore(request.state.redis)
+    return CacheStore(request.state.redis, get_cache_runtime(request).options.prefix)
 
 
 StoreDep = Annotated[CacheStore, Depends(get_cache_store)]
+RuntimeDep = Annotated[CacheRuntime, Depends(get_cache_runtime)]
 
 
 @router.get("/stats", response_model=CacheStatsRead)
-async def stats(principal: AdminPrincipal, store: StoreDep) -> CacheStatsRead:
-    return await cache_admin.stats(store, str(principal.tenant_id))
+async def stats(principal: AdminPrincipal, store: StoreDep, runtime: RuntimeDep) -> CacheStatsRead:
+    return await cache_admin.stats(store, str(principal.tenant_id), runtime.status)
 
 
 @router.post("/purge", response_model=CachePurged)

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from colmeia.cache.index import InProcessIndex, VectorIndex, VectorSetIndex, supports_vector_sets
 from colmeia.cache.semantic import CacheConfig, SemanticCache, build_verifier
 from colmeia.cache.store import DEFAULT_PREFIX, CacheStore
+from colmeia.cache.verifier import Verifier
 from colmeia.embeddings.minilm import MiniLMEmbedder
 
 logger = logging.getLogger(__name__)
@@ -24,11 +25,13 @@ async def create_cache(
     prefix: str = DEFAULT_PREFIX,
     backend: VectorBackend = "auto",
     config: CacheConfig | None = None,
+    verifier: Verifier | None = None,
 ) -> SemanticCache:
     """A ready cache; ``auto`` uses Redis vector sets when the server has them (Redis 8),
     otherwise an in-process index that follows the other replicas through Redis.
 
-    Close it with `close_cache` (stops the index follower)."""
+    ``verifier`` defaults to `build_verifier` (~0.7 s: callers on a serving loop build it in a
+    thread). Close it with `close_cache` (stops the index follower)."""
     store = CacheStore(redis, prefix)
     index: VectorIndex
     if backend == "redis" or (backend == "auto" and await supports_vector_sets(redis)):
@@ -38,7 +41,9 @@ async def create_cache(
         await in_process.start()
         index = in_process
     logger.info("semantic cache ready (vector index: %s)", type(index).__name__)
-    return SemanticCache(store, index, embedder, build_verifier(embedder), config or CacheConfig())
+    return SemanticCache(
+        store, index, embedder, verifier or build_verifier(embedder), config or CacheConfig()
+    )
 
 
 async def close_cache(cache: SemanticCache) -> None:

@@ -7,12 +7,16 @@ from pydantic import BaseModel, Field
 
 class CacheStatsRead(BaseModel):
     tenant: str
+    status: str = "ready"
+    """This replica's cache: ``ready``, ``starting`` (loading or Redis down), ``disabled``."""
     entries: int
     lookups: int
     hits_exact: int
     hits_semantic: int
     misses: int
     hit_rate: float | None
+    hit_rate_exact: float | None = None
+    hit_rate_semantic: float | None = None
     verifier_rejections: int
     stores: int
     evictions: int

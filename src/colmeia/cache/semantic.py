@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -63,22 +64,27 @@ MISS_HEADER = "miss"
 
 
 class WordVectors:
-    """Single-word embeddings for the verifier, memoised (a pure function of the word)."""
+    """Single-word embeddings for the verifier, memoised (a pure function of the word).
+
+    Lookups verify in worker threads, so the memo is guarded by a lock."""
 
     def __init__(self, embedder: MiniLMEmbedder, size: int = 20_000) -> None:
         self._embedder = embedder
         self._size = size
         self._memo: OrderedDict[str, Array] = OrderedDict()
+        self._lock = threading.Lock()
 
     def vector(self, word: str) -> Array:
-        found = self._memo.get(word)
-        if found is None:
-            found = self._embedder.embed_one(word)
+        with self._lock:
+            found = self._memo.get(word)
+            if found is not None:
+                self._memo.move_to_end(word)
+                return found
+        found = self._embedder.embed_one(word)
+        with self._lock:
             self._memo[word] = found
             if len(self._memo) > self._size:
                 self._memo.popitem(last=False)
-        else:
-            self._memo.move_to_end(word)
         return found
 
     def similarity(self, a: str, b: str) -> float:
@@ -175,7 +181,11 @@ class SemanticCache:
         if gone:
             await self.records.forget_ids(scope.key, gone)
             await self.index.remove(scope.key, gone)
-        return self._verified(scope, prompt, vector, [e for e in entries if e is not None])
+        live = [e for e in entries if e is not None]
+        if not live:
+            return None, False
+        # The verifier embeds single words: off the event loop, like the prompt's embedding.
+        return await asyncio.to_thread(self._verified, scope, prompt, vector, live)
 
     def _verified(
         self, scope: CacheScope, prompt: str, vector: Array, entries: list[Entry]

@@ -16,15 +16,22 @@ _NUSD_PER_USD = 1_000_000_000
 
 
 class CacheAdmin:
-    async def stats(self, store: CacheStore, tenant: str) -> CacheStatsRead:
-        """Counters, live entries and hit rate of one tenant."""
+    async def stats(self, store: CacheStore, tenant: str, status: str = "ready") -> CacheStatsRead:
+        """Counters, live entries and hit rates (overall and by tier) of one tenant."""
         counters = await store.stats(tenant)
         hits = counters["hits_exact"] + counters["hits_semantic"]
         lookups = counters["lookups"]
         fields = {k: v for k, v in counters.items() if k != "saved_cost_nusd"}
+
+        def rate(count: int) -> float | None:
+            return count / lookups if lookups else None
+
         return CacheStatsRead(
             tenant=tenant,
-            hit_rate=hits / lookups if lookups else None,
+            status=status,
+            hit_rate=rate(hits),
+            hit_rate_exact=rate(counters["hits_exact"]),
+            hit_rate_semantic=rate(counters["hits_semantic"]),
             saved_cost_usd=counters["saved_cost_nusd"] / _NUSD_PER_USD,
             **fields,
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_messages
@@ -98,3 +100,19 @@ def chunk_delta(chunk: AIMessageChunk, first: bool) -> JsonDict:
     if calls:
         delta["tool_calls"] = calls
     return delta
+
+
+def envelope(kind: str, model: str) -> JsonDict:
+    """The fields every ``chat.completion`` / ``chat.completion.chunk`` object starts with."""
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": kind,
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": None,
+    }
+
+
+def sse(payload: object) -> str:
+    """One server-sent event carrying ``payload`` as compact JSON."""
+    return f"data: {json.dumps(payload, separators=(',', ':'), ensure_ascii=False)}\n\n"

@@ -37,6 +37,8 @@ class ChatCompletionRequest(BaseModel):
     parallel_tool_calls: bool | None = None
     response_format: dict[str, Any] | None = None
     user: str | None = Field(default=None, max_length=256)
+    cache: dict[str, Any] | None = None
+    """Colmeia's cache controls (``extra_body={"cache": {"no_cache": true, "ttl": 60}}``)."""
 
     @property
     def token_limit(self) -> int | None:

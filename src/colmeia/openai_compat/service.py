@@ -1,14 +1,11 @@
 """Chat completions through the gateway, answered in OpenAI's JSON and SSE formats.
 
 A raw model is called inline through the gateway (no queue), with the caller's principal as the
-usage attribution. ``agent:<id or name>`` is refused until agent runs exist.
+usage attribution. ``agent:<id or name>`` models are runs (`agent_chat`).
 """
 
 from __future__ import annotations
 
-import json
-import time
-import uuid
 from collections.abc import AsyncIterator
 
 from langchain_core.messages import AIMessage, AIMessageChunk
@@ -16,36 +13,33 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.runnables import RunnableBinding
 
 from colmeia.auth.principal import Principal
-from colmeia.errors import BadRequest, ColmeiaError, NotFound
-from colmeia.llm.context import CallContext
+from colmeia.errors import BadRequest, ColmeiaError
+from colmeia.llm.context import CacheControls, CacheReport, CallContext
 from colmeia.llm.gateway import Gateway
 from colmeia.llm.hooks import CallRequest
 from colmeia.openai_compat import convert
 from colmeia.openai_compat.errors import error_type
 from colmeia.openai_compat.schemas import ChatCompletionRequest
 
-AGENT_PREFIX = "agent:"
-
-
-class AgentsUnavailable(NotFound):
-    code = "model_not_found"
-
 
 class ChatService:
     def prepare(
-        self, gateway: Gateway, principal: Principal, body: ChatCompletionRequest
+        self,
+        gateway: Gateway,
+        principal: Principal,
+        body: ChatCompletionRequest,
+        cache: CacheControls | None = None,
     ) -> CallRequest:
-        """Validate the request and describe the gateway call it becomes."""
-        if body.model.startswith(AGENT_PREFIX):
-            raise AgentsUnavailable(
-                "agents are not available on /v1/chat/completions yet: agent runs are not built;"
-                " name a raw model",
-                details={"param": "model"},
-            )
+        """Validate the request and describe the gateway call it becomes; its context carries
+        the caller's cache controls and a `CacheReport` the cache hook fills."""
         if body.n != 1:
             raise BadRequest("only n=1 is supported", details={"param": "n"})
         context = CallContext(
-            tenant_id=principal.tenant_id, user_id=principal.user_id, key_id=principal.key_id
+            tenant_id=principal.tenant_id,
+            user_id=principal.user_id,
+            key_id=principal.key_id,
+            cache=cache or CacheControls(),
+            cache_report=CacheReport(),
         )
         messages = convert.to_messages(body.messages)
         return gateway.request(
@@ -58,7 +52,7 @@ class ChatService:
         message = result.generations[0].message
         assert isinstance(message, AIMessage)  # the gateway only returns AI messages
         return {
-            **_envelope("chat.completion", request.model),
+            **convert.envelope("chat.completion", request.model),
             "choices": [
                 {
                     "index": 0,
@@ -77,7 +71,9 @@ class ChatService:
         an HTTP error rather than a broken 200 stream."""
         chunks = gateway.stream(request)
         first = await anext(chunks)
-        return _sse(first, chunks, _envelope("chat.completion.chunk", request.model), include_usage)
+        return _sse(
+            first, chunks, convert.envelope("chat.completion.chunk", request.model), include_usage
+        )
 
     def _params(self, gateway: Gateway, body: ChatCompletionRequest) -> dict[str, object]:
         params: dict[str, object] = {
@@ -128,7 +124,7 @@ async def _sse(
             yield _chunk(envelope, chunk.message, False, include_usage)
     except ColmeiaError as error:  # after the first byte the status is sent: report in-band
         body = {"message": error.message, "type": error_type(error.status_code), "code": error.code}
-        yield _data({"error": body})
+        yield convert.sse({"error": body})
         return
     final = AIMessage(content="", tool_calls=getattr(merged, "tool_calls", []))
     final.response_metadata = merged.response_metadata
@@ -138,10 +134,12 @@ async def _sse(
         "logprobs": None,
         "finish_reason": convert.finish_reason(final),
     }
-    yield _data({**envelope, "choices": [choice], **({"usage": None} if include_usage else {})})
+    yield convert.sse(
+        {**envelope, "choices": [choice], **({"usage": None} if include_usage else {})}
+    )
     if include_usage:
         usage_source = AIMessage(content="", usage_metadata=getattr(merged, "usage_metadata", None))
-        yield _data({**envelope, "choices": [], "usage": convert.usage_of(usage_source)})
+        yield convert.sse({**envelope, "choices": [], "usage": convert.usage_of(usage_source)})
     yield "data: [DONE]\n\n"
 
 
@@ -152,21 +150,7 @@ def _chunk(envelope: convert.JsonDict, message: object, first: bool, include_usa
     payload = {**envelope, "choices": [choice]}
     if include_usage:
         payload["usage"] = None
-    return _data(payload)
-
-
-def _data(payload: object) -> str:
-    return f"data: {json.dumps(payload, separators=(',', ':'), ensure_ascii=False)}\n\n"
-
-
-def _envelope(kind: str, model: str) -> convert.JsonDict:
-    return {
-        "id": f"chatcmpl-{uuid.uuid4().hex}",
-        "object": kind,
-        "created": int(time.time()),
-        "model": model,
-        "system_fingerprint": None,
-    }
+    return convert.sse(payload)
 
 
 chat = ChatService()

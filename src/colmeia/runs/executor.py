@@ -22,6 +22,7 @@ from langgraph.types import Command
 
 from colmeia.agents.registry import Graph, GraphRegistry
 from colmeia.budgets.errors import BudgetExhausted
+from colmeia.cache.llm_cache import run_context
 from colmeia.db import Sessionmaker, unit_of_work
 from colmeia.kit.jsonable import jsonable
 from colmeia.kit.time import utc_now
@@ -173,7 +174,10 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
         run.id, "metadata", {"run_id": str(run.id), "attempt": run.attempt}
     )
     translator = EventTranslator(run.kwargs.get("stream_mode") or ["values"])
-    task = asyncio.create_task(_stream(context, graph, run, config, translator))
+    task = asyncio.create_task(
+        _stream(context, graph, run, config, translator),
+        context=run_context(str(run.tenant_id), config),  # the LLM cache's tenant scope
+    )
     action = await _watch(context, run, task)
     if action == TIMED_OUT:
         limit = run.timeout_s or context.policy.timeout_s

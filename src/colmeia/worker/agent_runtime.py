@@ -22,9 +22,13 @@ from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
 from celery import Celery
+from langchain_core.globals import set_llm_cache
+from redis.asyncio import Redis
 
 from colmeia.agents.environment import llm_environment
 from colmeia.agents.serving import serve_graphs
+from colmeia.cache.llm_cache import RunScopedCache
+from colmeia.cache.runtime import CacheRuntime
 from colmeia.config import Settings
 from colmeia.db import create_engine, make_sessionmaker
 from colmeia.redis import create_redis
@@ -101,6 +105,16 @@ class AgentRuntime:
                 self._loop = loop
             return self._loop, self._context
 
+    def _install_llm_cache(self, redis: Redis) -> None:
+        """The semantic cache for every chat model graphs build (LangChain's global cache),
+        scoped per run by the executor; opened in the background like the API's."""
+        if not self._settings.cache.enabled:
+            return
+        runtime = CacheRuntime(redis, self._settings.cache)
+        runtime.start()
+        self._stack.push_async_callback(runtime.aclose)
+        set_llm_cache(RunScopedCache(runtime, asyncio.get_running_loop()))
+
     async def _open(self) -> ExecutionContext:
         settings = self._settings
         engine = create_engine(settings.database_url, pool_size=settings.database.pool_size)
@@ -118,6 +132,7 @@ class AgentRuntime:
         )
         self._stack.push_async_callback(engine.dispose)
         self._stack.push_async_callback(redis.aclose)
+        self._install_llm_cache(redis)
         sessionmaker = make_sessionmaker(engine)
         # Imported here, on the first run: the gateway's provider SDKs would slow start-up.
         from colmeia.metering import build_metering
