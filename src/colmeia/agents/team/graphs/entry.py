@@ -7,6 +7,7 @@ per-tenant state — the tenant and user reach the tools through the run's confi
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.pregel import Pregel
 
+from colmeia.agents.environment import PLACEHOLDER_KEY
 from colmeia.agents.team.graphs import prompts, toolkits
 from colmeia.agents.team.graphs.team import Specialist, build_specialist, build_team_graph
 from colmeia.agents.team.resources import TeamResources
@@ -50,7 +52,12 @@ def _resources() -> TeamResources:
 
 
 def _model() -> BaseChatModel:
-    return init_chat_model(get_settings().team.model, temperature=0)
+    # The API process builds graphs only to describe them and never calls the model, so it
+    # has no provider key exported (workers do); a placeholder lets the client be constructed.
+    name = get_settings().team.model
+    if name.startswith("openai:") and not os.environ.get("OPENAI_API_KEY"):
+        return init_chat_model(name, temperature=0, api_key=PLACEHOLDER_KEY)
+    return init_chat_model(name, temperature=0)
 
 
 def specialists(resources: TeamResources, model: BaseChatModel) -> list[Specialist]:

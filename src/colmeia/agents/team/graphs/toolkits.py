@@ -45,7 +45,7 @@ class _Cypher(BaseModel):
 
 
 class _Search(BaseModel):
-    query: str = Field(min_length=1, max_length=2000, description="what to look for")
+    question: str = Field(min_length=1, max_length=2000, description="what to find out, in words")
 
 
 class _Customer(BaseModel):
@@ -137,8 +137,8 @@ def graph_tools(reader: CypherReader, saved: list[SavedQuery], max_rows: int) ->
 
 
 def document_tools(index: DocumentIndex, top_k: int) -> list[BaseTool]:
-    async def search(query: str) -> str:
-        passages = await asyncio.to_thread(index.search, query, top_k)
+    async def search(question: str) -> str:
+        passages = await asyncio.to_thread(index.search, question, top_k)
         if not passages:
             return "No documents are indexed."
         return "\n\n".join(f"[{p.citation}] {p.text}" for p in passages)
@@ -149,7 +149,9 @@ def document_tools(index: DocumentIndex, top_k: int) -> list[BaseTool]:
     return [
         _tool(
             "search_documents",
-            "Search the company policy documents; returns passages cited as [file#chunk].",
+            "Search the company policy documents (refunds, returns, damaged items, shipping and "
+            "delivery, warranty, support service levels, data privacy); returns the passages "
+            "closest in meaning, cited as [file#chunk].",
             _Search,
             search,
         ),
