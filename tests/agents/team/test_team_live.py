@@ -149,7 +149,7 @@ class TestToolSafety:
             input={"messages": [{"role": "user", "content": "Which supplier supplies the Hive Gateway?"}]},
             config={"recursion_limit": 2},
         )
-        client.runs.join(thread_id, run["run_id"])
-        finished = client.runs.get(thread_id, run["run_id"])
-        assert finished["status"] == "error"
-        assert "recursion limit reached" in (finished.get("error") or str(finished))
+        output = client.runs.join(thread_id, run["run_id"])
+        assert client.runs.get(thread_id, run["run_id"])["status"] == "error"
+        assert output["__error__"]["error"] == "GraphRecursionError"
+        assert output["__error__"]["message"].startswith("recursion limit reached")

@@ -25,12 +25,12 @@ from colmeia.config import get_settings
 # Any (below): LangGraph's compiled-graph type parameters.
 
 SQL_ANALYST = (
-    "SQL analyst: answers from the company database of customers, orders, products, revenue, "
-    "sales and support tickets (counts, totals, rankings, lists)."
+    "SQL analyst: answers with read-only SQL from the company database tables of customers, "
+    "orders, products, revenue, sales and support tickets (counts, totals, rankings, lists)."
 )
 GRAPH_ANALYST = (
-    "Graph analyst: answers from the organisation and supplier graph: who reports to whom, "
-    "managers, departments, and which supplier supplies which product."
+    "Graph analyst: answers with read-only Cypher from the organisation and supplier graph: "
+    "who reports to whom, managers, departments, and which supplier supplies which product."
 )
 DOCUMENT_RESEARCHER = (
     "Document researcher: answers from the company policy documents (refund, returns, "

@@ -59,11 +59,8 @@ class FalkorReader:
     """FalkorDB over the Redis protocol, read-only through ``GRAPH.RO_QUERY``."""
 
     def __init__(self, redis_url: str, graph: str, *, max_rows: int, timeout_s: float) -> None:
-        # The synchronous client, in a thread: falkordb's asyncio client and its from_url both
-        # drop a unix socket path (the embedded server's) and dial TCP instead.
         self._pool = ConnectionPool.from_url(redis_url)
-        self._db = FalkorDB(connection_pool=self._pool)
-        self._graph = self._db.select_graph(graph)
+        self._graph_name = graph
         self._max_rows = max_rows
         self._timeout_ms = int(timeout_s * 1000)
 
@@ -71,13 +68,19 @@ class FalkorReader:
         check_read_only(cypher)
         try:
             result = await asyncio.to_thread(
-                self._graph.ro_query, cypher, params, timeout=self._timeout_ms
+                self._graph().ro_query, cypher, params, timeout=self._timeout_ms
             )
         except RedisError as error:
             raise ToolBackendError(f"the graph refused the query: {error}") from None
         columns = [_column_name(column) for column in result.header]
         rows = [dict(zip(columns, map(plain, row), strict=True)) for row in result.result_set]
         return rows[: self._max_rows + 1]
+
+    def _graph(self) -> Any:
+        # Any: falkordb's Graph is untyped. The synchronous client, run in a thread: its asyncio
+        # client and its from_url drop a unix socket path (the embedded server's) and dial TCP;
+        # built per query because its constructor already talks to the server.
+        return FalkorDB(connection_pool=self._pool).select_graph(self._graph_name)
 
     async def aclose(self) -> None:
         self._pool.disconnect()
