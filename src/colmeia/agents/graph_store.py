@@ -44,7 +44,9 @@ async def open_graph_store(
         data_dir.mkdir(parents=True, exist_ok=True)
         # Autocommit: the store's setup and writes issue no COMMIT of their own, and an open
         # implicit transaction would hold the file's write lock against every other process.
-        async with aiosqlite.connect(str(data_dir / "store.db"), isolation_level=None) as connection:
+        async with aiosqlite.connect(
+            str(data_dir / "store.db"), isolation_level=None
+        ) as connection:
             # Shared by the API and every worker, as the checkpoints file is.
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA busy_timeout=10000")

@@ -26,7 +26,9 @@ from colmeia.simllm.schemas import JsonObject
 
 _MAX_DEPTH = 8
 _CONNECTORS = r"(?:\s+(?:is|of|to|for|as|in|at|named|called)|\s*[:=])?"
-REQUEST_FIELDS = frozenset({"question", "task", "request", "prompt", "instructions", "fact", "note"})
+REQUEST_FIELDS = frozenset(
+    {"question", "task", "request", "prompt", "instructions", "fact", "note"}
+)
 """String properties that stand for the user's request as a whole."""
 _FORMAT_EXAMPLES: dict[str, str] = {
     "date": "2024-01-01",

@@ -18,9 +18,9 @@ from pydantic import JsonValue
 
 from colmeia.simllm import tokens
 from colmeia.simllm.completion import SYSTEM_FINGERPRINT, Completion, tool_call_body
-from colmeia.simllm.tools import PlannedCall
 from colmeia.simllm.faults import SimulatedDrop
 from colmeia.simllm.schemas import JsonObject
+from colmeia.simllm.tools import PlannedCall
 
 DONE = "data: [DONE]\n\n"
 
@@ -60,7 +60,7 @@ async def events(
 def _deltas(completion: Completion) -> list[JsonObject]:
     if completion.tool_calls:
         return _tool_call_deltas(completion.tool_calls)
-    first = {"role": "assistant", "content": "", "refusal": None}
+    first: JsonObject = {"role": "assistant", "content": "", "refusal": None}
     return [first] + [{"content": piece} for piece in tokens.split(completion.content or "")]
 
 

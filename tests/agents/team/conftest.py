@@ -46,9 +46,19 @@ def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "nx_27017.nx_27017", "--host", "127.0.0.1", "-p", str(port),
-            "--db", str(workdir / "mongo.db"), "--log-file", str(workdir / "mongo.log"),
-            "--pid-file", str(workdir / "mongo.pid"),
+            sys.executable,
+            "-m",
+            "nx_27017.nx_27017",
+            "--host",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--db",
+            str(workdir / "mongo.db"),
+            "--log-file",
+            str(workdir / "mongo.log"),
+            "--pid-file",
+            str(workdir / "mongo.pid"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
@@ -72,9 +82,7 @@ def _mongo_answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def team_server(
-    tmp_path_factory: pytest.TempPathFactory, mongo_url: str
-) -> Iterator[TeamServer]:
+def team_server(tmp_path_factory: pytest.TempPathFactory, mongo_url: str) -> Iterator[TeamServer]:
     data = tmp_path_factory.mktemp("team") / "data"
     database_url = f"sqlite:///{data.parent / 'colmeia.db'}"
     migrations.upgrade(database_url)

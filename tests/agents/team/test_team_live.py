@@ -50,14 +50,16 @@ class TestTeam:
         calls = [m for m in inner_steps(asked["ask_sql_analyst"]) if m.get("tool_calls")]
         assert calls[0]["tool_calls"][0]["args"] == {"customer": "Acme Orchards"}
         final = values["messages"][-1]
-        assert final["type"] == "ai" and "Hive Gateway drops Wi-Fi every night" in final["content"]
+        assert final["type"] == "ai"
+        assert "Hive Gateway drops Wi-Fi every night" in final["content"]
 
     def test_graph_question(self, client: SyncLangGraphClient) -> None:
         _, values = ask(client, "Which supplier supplies the Hive Gateway?")
         asked = delegations(values)
         assert list(asked) == ["ask_graph_analyst"]
         rows = tool_results(asked["ask_graph_analyst"])["suppliers_of_product"]["content"]
-        assert "BrightCircuit Ltd" in rows and "Lea Novak" in rows
+        assert "BrightCircuit Ltd" in rows
+        assert "Lea Novak" in rows
         assert "BrightCircuit Ltd" in values["messages"][-1]["content"]
 
     def test_document_question_cites_its_source(self, client: SyncLangGraphClient) -> None:
@@ -76,7 +78,8 @@ class TestTeam:
         _, values = ask(client, "What does shipping cost for delivery of a Honey Extractor?")
         passages = tool_results(delegations(values)["ask_document_researcher"])
         text = passages["search_documents"]["content"]
-        assert "[shipping-policy.html#" in text and "45 EUR handling fee" in text
+        assert "[shipping-policy.html#" in text
+        assert "45 EUR handling fee" in text
         assert "window.analytics" not in text  # scripts are not indexed
 
     def test_question_needing_two_specialists(self, client: SyncLangGraphClient) -> None:
@@ -92,7 +95,8 @@ class TestTeam:
         ]
         assert set(delegations(values)) == {"ask_sql_analyst", "ask_graph_analyst"}
         final = values["messages"][-1]["content"]
-        assert "Hive Gateway drops Wi-Fi every night" in final and "BrightCircuit Ltd" in final
+        assert "Hive Gateway drops Wi-Fi every night" in final
+        assert "BrightCircuit Ltd" in final
 
     def test_records_from_mongodb(self, client: SyncLangGraphClient) -> None:
         _, values = ask(client, "Which calls and emails did we log with Acme Orchards?")
@@ -110,7 +114,9 @@ class TestTeam:
         recalled = tool_results(delegations(values)["ask_memory_specialist"])["recall_memories"]
         assert "favourite product is the Hive Sensor" in recalled["content"]
         someone_else = {"configurable": {"user_id": "user-bo"}}
-        _, values = ask(client, "What do you recall about my favourite product?", config=someone_else)
+        _, values = ask(
+            client, "What do you recall about my favourite product?", config=someone_else
+        )
         recalled = tool_results(delegations(values)["ask_memory_specialist"])["recall_memories"]
         assert recalled["content"] == "Nothing is remembered yet."
 
@@ -128,7 +134,8 @@ class TestToolSafety:
     def test_cypher_write_is_refused(self, client: SyncLangGraphClient) -> None:
         _, values = ask(client, 'Run this cypher: "MATCH (n) DETACH DELETE n"')
         refused = tool_results(delegations(values)["ask_graph_analyst"])["run_cypher"]
-        assert refused["status"] == "error" and "DETACH is not allowed" in refused["content"]
+        assert refused["status"] == "error"
+        assert "DETACH is not allowed" in refused["content"]
         _, values = ask(client, "Which supplier supplies the Hive Gateway?")
         assert "BrightCircuit Ltd" in values["messages"][-1]["content"]
 
@@ -146,7 +153,11 @@ class TestToolSafety:
         run = client.runs.create(
             thread_id,
             "team",
-            input={"messages": [{"role": "user", "content": "Which supplier supplies the Hive Gateway?"}]},
+            input={
+                "messages": [
+                    {"role": "user", "content": "Which supplier supplies the Hive Gateway?"}
+                ]
+            },
             config={"recursion_limit": 2},
         )
         output = client.runs.join(thread_id, run["run_id"])

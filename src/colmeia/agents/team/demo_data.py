@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from falkordb import FalkorDB
+from falkordb import FalkorDB  # type: ignore[import-untyped]
 from fpdf import FPDF
 from pymongo import MongoClient
 
@@ -111,7 +111,8 @@ def _create_graph(graph: Any, data: dict[str, Any]) -> None:
         edges[_name(edge["type"])].append({"a": edge["from"], "b": edge["to"]})
     for kind, pairs in edges.items():
         graph.query(
-            f"UNWIND $rows AS row MATCH (a {{id: row.a}}), (b {{id: row.b}}) CREATE (a)-[:{kind}]->(b)",
+            "UNWIND $rows AS row MATCH (a {id: row.a}), (b {id: row.b}) "
+            f"CREATE (a)-[:{kind}]->(b)",
             {"rows": pairs},
         )
 
@@ -163,7 +164,8 @@ def render_pdf(markdown: str, path: Path) -> None:
 def load_demo_records(mongo_url: str, database: str) -> bool:
     """Insert the demo interaction records into ``database`` unless its collection has any."""
     data = json.loads((DEMO_DIR / "records.json").read_text())
-    with MongoClient(mongo_url, serverSelectionTimeoutMS=5000) as client:
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo_url, serverSelectionTimeoutMS=5000)
+    with client:
         collection = client[database][data["collection"]]
         if collection.estimated_document_count() > 0:
             return False

@@ -113,9 +113,7 @@ def build_team_graph(
     async def delegate(state: MessagesState, config: RunnableConfig) -> dict[str, list[AnyMessage]]:
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
-        answers = await asyncio.gather(
-            *(_ask(by_tool, call, config) for call in last.tool_calls)
-        )
+        answers = await asyncio.gather(*(_ask(by_tool, call, config) for call in last.tool_calls))
         return {"messages": list(answers)}
 
     async def writer(state: MessagesState) -> dict[str, list[AnyMessage]]:
@@ -137,9 +135,7 @@ def build_team_graph(
     return builder
 
 
-async def _ask(
-    by_tool: dict[str, Specialist], call: Any, config: RunnableConfig
-) -> ToolMessage:
+async def _ask(by_tool: dict[str, Specialist], call: Any, config: RunnableConfig) -> ToolMessage:
     # Any: a LangChain ToolCall (a TypedDict with name, args, id).
     name, call_id = str(call["name"]), str(call["id"])
     specialist = by_tool.get(name)

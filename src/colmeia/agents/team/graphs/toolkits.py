@@ -78,7 +78,9 @@ def _rows_text(rows: list[dict[str, Any]], cap: int) -> str:
     return text + (f"\n(only the first {cap} rows are shown)" if len(rows) > cap else "")
 
 
-def _saved_tool(query: SavedQuery, run: Callable[[str, dict[str, Any]], Awaitable[str]]) -> BaseTool:
+def _saved_tool(
+    query: SavedQuery, run: Callable[[str, dict[str, Any]], Awaitable[str]]
+) -> BaseTool:
     async def call(**arguments: Any) -> str:
         return await run(query.statement, arguments)
 

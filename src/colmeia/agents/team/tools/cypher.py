@@ -18,7 +18,8 @@ import re
 from typing import Any, Protocol
 
 import neo4j
-from falkordb import FalkorDB
+import neo4j.graph
+from falkordb import FalkorDB  # type: ignore[import-untyped]
 from neo4j.exceptions import Neo4jError
 from redis import ConnectionPool
 from redis.exceptions import RedisError
@@ -27,7 +28,9 @@ from colmeia.agents.team.tools.errors import ToolBackendError, ToolRefusal
 
 # Any (below): graph values (numbers, strings, lists, nodes) as the drivers return them.
 
-_STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*|/\*.*?\*/", re.S)
+_STRINGS_AND_COMMENTS = re.compile(
+    r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*|/\*.*?\*/", re.S
+)
 _WRITE_CLAUSE = re.compile(
     r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|FOREACH|CALL\s*\{|"
     r"IN\s+TRANSACTIONS)\b",
@@ -119,10 +122,11 @@ class Neo4jReader:
         plan = await (await tx.run(f"EXPLAIN {cypher}", params)).consume()
         if plan.query_type not in (None, "r"):
             raise ToolRefusal("the graph is read-only for the team: this query would write")
-        result = await tx.run(neo4j.Query(cypher, timeout=self._timeout_s), params)
+        query = neo4j.Query(cypher, timeout=self._timeout_s)
+        result = await tx.run(query, params)  # type: ignore[arg-type]
         rows = []
         async for record in result:
-            rows.append({key: plain(value) for key, value in record.items()})
+            rows.append({key: plain(record[key]) for key in record.keys()})
             if len(rows) > self._max_rows:
                 break
         return rows
@@ -140,8 +144,8 @@ def plain(value: Any) -> Any:
     properties = getattr(value, "properties", None)
     if isinstance(properties, dict):
         return {str(k): plain(v) for k, v in properties.items()}
-    if hasattr(value, "items") and callable(value.items):  # neo4j Node / Relationship
-        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, neo4j.graph.Entity):  # a Node or a Relationship
+        return {str(k): plain(value[k]) for k in value.keys()}
     return value
 
 
