@@ -160,7 +160,7 @@ class CorsSettings(BaseModel):
 
 class AgentsSettings(BaseModel):
     config: Path | None = None
-    """A ``langgraph.json`` naming the graphs to serve. Unset: the built-in example graphs."""
+    """A ``langgraph.json`` naming the graphs to serve. Unset: the examples and the team."""
     stream_ttl_s: int = Field(default=3600, ge=60)
     """How long a run's event stream stays readable (join-stream, reconnects) after it ends."""
     run_lease_s: float = Field(default=15.0, gt=0)
@@ -187,6 +187,34 @@ class RunsSettings(BaseModel):
     """Wall-clock limit of one attempt; ``configurable.run_timeout_s`` overrides it per run."""
     drain_timeout_s: float = Field(default=30.0, ge=0)
     """On SIGTERM a worker lets its running runs finish for this long, then hands them back."""
+
+
+class TeamSettings(BaseModel):
+    """The built-in agent team (``colmeia/agents/team``): its data sources and guard rails."""
+
+    load_demo: bool = True
+    """Load the demo company (SQLite DB, FalkorDB graph, documents) on first start."""
+    model: str = "openai:gpt-4o-mini"
+    """LangChain ``provider:model`` the team's agents use (``OPENAI_BASE_URL`` applies)."""
+    sql_url: str | None = None
+    """Database the SQL analyst reads (``postgresql://…`` or ``sqlite:///…``). Unset: the demo
+    SQLite file in the data dir."""
+    neo4j_url: str | None = None
+    """Bolt URL (``bolt://``/``neo4j://``) of a Neo4j for the graph analyst. Unset: FalkorDB in
+    the Redis above."""
+    neo4j_user: str | None = None
+    neo4j_password: SecretStr | None = None
+    graph_name: str = Field(default="colmeia_demo", min_length=1, max_length=100)
+    """FalkorDB graph key, or the Neo4j database (empty for Neo4j's default)."""
+    mongo_url: SecretStr | None = None
+    """MongoDB URL for the records specialist; unset: the specialist is not offered."""
+    mongo_database: str = "colmeia_demo"
+    max_rows: int = Field(default=50, ge=1, le=10_000)
+    """Rows (or records) one tool call may return; more are cut and the answer says so."""
+    statement_timeout_s: float = Field(default=5.0, gt=0)
+    """Longest SQL statement (PostgreSQL ``statement_timeout``) or Cypher query."""
+    top_k: int = Field(default=4, ge=1, le=50)
+    """Document chunks the researcher retrieves per search."""
 
 
 class TelemetrySettings(BaseModel):
@@ -246,6 +274,7 @@ class Settings(BaseSettings):
     cors: CorsSettings = CorsSettings()
     agents: AgentsSettings = AgentsSettings()
     runs: RunsSettings = RunsSettings()
+    team: TeamSettings = TeamSettings()
 
     @field_validator("log_level")
     @classmethod

@@ -8,6 +8,7 @@ import time
 import typer
 
 from colmeia import migrations
+from colmeia.agents.team.demo_data import load_demo
 from colmeia.auth.secret import server_pepper
 from colmeia.bootstrap import SeedResult, seed_admin
 from colmeia.config import Settings
@@ -101,6 +102,9 @@ def run(settings: Settings) -> int:
         redis_url = settings.redis.url or embedded_redis(settings).url
         migrations.upgrade(settings.database_url)
         seed = asyncio.run(_seed(settings))
+        demo = load_demo(settings, redis_url)
+        if demo.loaded:
+            typer.echo(f"colmeia: loaded the demo company ({', '.join(demo.loaded)})")
         _warn_simulated(settings)
         group = ProcessGroup(env=child_env(_overrides(settings, redis_url)))
         if settings.uses_simulated_llm:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 EXAMPLES_CONFIG = Path(__file__).parent / "examples" / "langgraph.json"
+TEAM_CONFIG = Path(__file__).parent / "team" / "langgraph.json"
+DEFAULT_CONFIGS = (EXAMPLES_CONFIG, TEAM_CONFIG)
+"""What a server without ``COLMEIA_AGENTS__CONFIG`` serves: the examples and the built-in team."""
 
 
 class GraphConfigError(Exception):

@@ -12,6 +12,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.pregel import Pregel
+from langgraph.store.base import BaseStore
 
 from colmeia.agents.checkpointer import Checkpointer
 from colmeia.agents.loader import LoadedGraph
@@ -29,9 +30,15 @@ class UnknownGraph(NotFound):
 
 
 class GraphRegistry:
-    def __init__(self, graphs: dict[str, LoadedGraph], checkpointer: Checkpointer) -> None:
+    def __init__(
+        self,
+        graphs: dict[str, LoadedGraph],
+        checkpointer: Checkpointer,
+        store: BaseStore | None = None,
+    ) -> None:
         self._graphs = graphs
         self.checkpointer = checkpointer
+        self.store = store
 
     def __contains__(self, graph_id: object) -> bool:
         return graph_id in self._graphs
@@ -40,7 +47,8 @@ class GraphRegistry:
         return iter(self._graphs)
 
     async def get(self, graph_id: str, config: RunnableConfig | None = None) -> Graph:
-        """The graph for one run (factories are called with the run's config), checkpointed."""
+        """The graph for one run (factories are called with the run's config), checkpointed and
+        given the deployment's store unless it brought its own."""
         loaded = self._graphs.get(graph_id)
         if loaded is None:
             raise UnknownGraph(graph_id)
@@ -48,7 +56,10 @@ class GraphRegistry:
         if graph is None:
             assert loaded.factory is not None
             graph = await _call_factory(loaded, config or {})
-        return graph.copy(update={"checkpointer": self.checkpointer})
+        update: dict[str, Any] = {"checkpointer": self.checkpointer}
+        if graph.store is None and self.store is not None:
+            update["store"] = self.store
+        return graph.copy(update=update)
 
 
 async def _call_factory(loaded: LoadedGraph, config: RunnableConfig) -> Graph:

@@ -135,6 +135,7 @@ def _run_config(run: Run, accounting: RunAccounting | None = None) -> RunnableCo
         run_id=str(run.id),
         assistant_id=str(run.assistant_id),
         graph_id=kwargs["graph_id"],
+        tenant_id=str(run.tenant_id),  # set by the server: graphs partition their store by it
     )
     config["configurable"] = configurable
     config["metadata"] = {

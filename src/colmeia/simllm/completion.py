@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from colmeia.simllm import responder, tokens, tools
-from colmeia.simllm.schemas import ChatCompletionRequest, JsonObject, NamedToolChoice, Tool
+from colmeia.simllm.schemas import ChatCompletionRequest, JsonObject, NamedToolChoice
 
 FinishReason = Literal["stop", "length", "tool_calls"]
 SYSTEM_FINGERPRINT = "fp_colmeia_sim"
@@ -21,10 +21,10 @@ SYSTEM_FINGERPRINT = "fp_colmeia_sim"
 
 @dataclass(frozen=True)
 class Completion:
-    """The model's answer: either `content` or `tool_call` is set."""
+    """The model's answer: either `content` or `tool_calls` is set."""
 
     content: str | None
-    tool_call: tools.PlannedCall | None
+    tool_calls: tuple[tools.PlannedCall, ...]
     finish_reason: FinishReason
     prompt_tokens: int
     completion_tokens: int
@@ -45,15 +45,16 @@ def complete(request: ChatCompletionRequest) -> Completion:
     """Answer `request` deterministically: the same messages give the same content or call."""
     conversation = responder.digest(request.messages)
     prompt_tokens = count_prompt_tokens(request)
-    tool = _tool_for(request)
-    if tool is not None:
-        call = tools.plan_call(tool, responder.last_user_text(request.messages), conversation)
+    calls = _calls_for(request, conversation)
+    if calls:
         return Completion(
             content=None,
-            tool_call=call,
+            tool_calls=calls,
             finish_reason="tool_calls",
             prompt_tokens=prompt_tokens,
-            completion_tokens=tokens.estimate(call.name) + tokens.estimate(call.arguments),
+            completion_tokens=sum(
+                tokens.estimate(call.name) + tokens.estimate(call.arguments) for call in calls
+            ),
             model=request.model,
         )
     text = _text_for(request, conversation)
@@ -63,7 +64,7 @@ def complete(request: ChatCompletionRequest) -> Completion:
         text, finish = tokens.truncate(text, limit), "length"
     return Completion(
         content=text,
-        tool_call=None,
+        tool_calls=(),
         finish_reason=finish,
         prompt_tokens=prompt_tokens,
         completion_tokens=tokens.estimate(text),
@@ -88,8 +89,8 @@ def count_prompt_tokens(request: ChatCompletionRequest) -> int:
 def to_body(completion: Completion) -> JsonObject:
     """The `chat.completion` object OpenAI returns for a non-streamed request."""
     message: JsonObject = {"role": "assistant", "content": completion.content, "refusal": None}
-    if completion.tool_call is not None:
-        message["tool_calls"] = [tool_call_body(completion.tool_call)]
+    if completion.tool_calls:
+        message["tool_calls"] = [tool_call_body(call) for call in completion.tool_calls]
     return {
         "id": completion.id,
         "object": "chat.completion",
@@ -120,16 +121,19 @@ def tool_call_body(call: tools.PlannedCall, arguments: str | None = None) -> Jso
     }
 
 
-def _tool_for(request: ChatCompletionRequest) -> Tool | None:
+def _calls_for(request: ChatCompletionRequest, conversation: str) -> tuple[tools.PlannedCall, ...]:
     # "auto" calls a tool only in reply to a user turn, so an agent loop ends after a tool result;
     # "required" and a named function force a call whatever the last turn was, as OpenAI does.
     if not request.tools:
-        return None
+        return ()
     forced = request.tool_choice == "required" or isinstance(request.tool_choice, NamedToolChoice)
     if request.messages[-1].role != "user" and not forced:
-        return None
+        return ()
     text = responder.last_user_text(request.messages)
-    return tools.choose(request.tools, request.tool_choice, text)
+    parallel = request.parallel_tool_calls is not False and not isinstance(
+        request.tool_choice, NamedToolChoice
+    )
+    return tools.plan_calls(request.tools, request.tool_choice, text, conversation, parallel)
 
 
 def _text_for(request: ChatCompletionRequest, conversation: str) -> str:

@@ -3,9 +3,12 @@
 Used for tool-call arguments and for `response_format: json_schema` answers. The rules, in order:
 `const`, `enum` (the member the user mentioned, else the first), unions (first non-null branch),
 then by type. Strings take the word after the property's name in the message ("city Lisbon"),
-else a format example, else the schema default, else the message's topic words. Numbers are taken
-from the message in order of appearance ("add 2 and 3"), clamped to the schema's bounds. Objects
-get their required properties plus any optional property the user named. Everything is
+else a format example, else the schema default; a property named for the request itself
+(`question`, `task`, `request`, `prompt`, `instructions`, `fact`, `note`) takes the whole
+message, since a delegated task or a fact to keep needs the words as given; anything else (a
+search `query` too) the message's topic words. Numbers are taken from the message in order of
+appearance ("add 2 and 3"), clamped to the schema's bounds. Objects get their required
+properties plus any optional property the user named. Everything is
 deterministic: the same schema and message give the same value.
 """
 
@@ -23,6 +26,10 @@ from colmeia.simllm.schemas import JsonObject
 
 _MAX_DEPTH = 8
 _CONNECTORS = r"(?:\s+(?:is|of|to|for|as|in|at|named|called)|\s*[:=])?"
+REQUEST_FIELDS = frozenset(
+    {"question", "task", "request", "prompt", "instructions", "fact", "note"}
+)
+"""String properties that stand for the user's request as a whole."""
 _FORMAT_EXAMPLES: dict[str, str] = {
     "date": "2024-01-01",
     "date-time": "2024-01-01T00:00:00Z",
@@ -143,6 +150,8 @@ class SchemaFiller:
             value = named
         elif isinstance(default, str):
             value = default
+        elif name.lower() in REQUEST_FIELDS and self._text.strip():
+            value = self._text.strip()
         else:
             value = self._topic or name
         low = _int(schema.get("minLength"), 0)

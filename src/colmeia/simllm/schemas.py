@@ -103,6 +103,7 @@ class ChatCompletionRequest(_Lenient):
     n: int = Field(default=1, ge=1)
     tools: list[Tool] | None = None
     tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
 
     @property

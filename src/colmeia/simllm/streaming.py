@@ -20,6 +20,7 @@ from colmeia.simllm import tokens
 from colmeia.simllm.completion import SYSTEM_FINGERPRINT, Completion, tool_call_body
 from colmeia.simllm.faults import SimulatedDrop
 from colmeia.simllm.schemas import JsonObject
+from colmeia.simllm.tools import PlannedCall
 
 DONE = "data: [DONE]\n\n"
 
@@ -57,16 +58,24 @@ async def events(
 
 
 def _deltas(completion: Completion) -> list[JsonObject]:
-    call = completion.tool_call
-    if call is not None:
-        opening: JsonObject = {**tool_call_body(call, arguments=""), "index": 0}
-        first: JsonObject = {"role": "assistant", "content": None, "tool_calls": [opening]}
-        return [first] + [
-            {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
-            for piece in tokens.split(call.arguments)
-        ]
-    first = {"role": "assistant", "content": "", "refusal": None}
+    if completion.tool_calls:
+        return _tool_call_deltas(completion.tool_calls)
+    first: JsonObject = {"role": "assistant", "content": "", "refusal": None}
     return [first] + [{"content": piece} for piece in tokens.split(completion.content or "")]
+
+
+def _tool_call_deltas(calls: tuple[PlannedCall, ...]) -> list[JsonObject]:
+    """Each call opens with its id and name, then streams its arguments, as OpenAI sends them."""
+    deltas: list[JsonObject] = []
+    for index, call in enumerate(calls):
+        opening: JsonObject = {**tool_call_body(call, arguments=""), "index": index}
+        head: JsonObject = {"tool_calls": [opening]}
+        deltas.append({"role": "assistant", "content": None, **head} if index == 0 else head)
+        deltas.extend(
+            {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+            for piece in tokens.split(call.arguments)
+        )
+    return deltas
 
 
 def _envelope(completion: Completion) -> JsonObject:

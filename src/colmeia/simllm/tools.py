@@ -5,12 +5,19 @@ a name is the strongest signal) and description. Ties go to the tool offered fir
 is deterministic. `tool_choice` is honoured as OpenAI documents it: "none" never calls, "auto"
 calls only when some tool scores above zero, "required" calls the best tool even at zero, and a
 named function is always called.
+
+Parallel calls: a message that asks several questions (sentences ending in "?") is answered with
+one call per question whose best tool differs from the earlier ones', each call's arguments drawn
+from its own question ("How many open tickets…? Who supplies the Hive Sensor?" gives a ticket
+query and a supplier lookup). A message with one question, or ``parallel_tool_calls: false``,
+gets at most one call, as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from colmeia.simllm import words
@@ -40,6 +47,32 @@ def choose(tools: list[Tool], tool_choice: ToolChoice | None, text: str) -> Tool
     if scores[best] == 0 and tool_choice != "required":
         return None
     return tools[best]
+
+
+_QUESTION = re.compile(r"[^?]*\?")
+
+
+def questions(text: str) -> list[str]:
+    """The questions asked in `text`, each a sentence ending in "?" (stripped)."""
+    found = [match.strip(" \n\t.!") for match in _QUESTION.findall(text)]
+    return [question for question in found if words.keywords(question)]
+
+
+def plan_calls(
+    tools: list[Tool], tool_choice: ToolChoice | None, text: str, seed: str, parallel: bool
+) -> tuple[PlannedCall, ...]:
+    """The calls to make for user message `text`: one per question that needs another tool."""
+    asked = questions(text) if parallel else []
+    if len(asked) > 1:
+        calls: list[PlannedCall] = []
+        for question in asked:
+            tool = choose(tools, tool_choice if tool_choice != "required" else "auto", question)
+            if tool is not None and all(call.name != tool.function.name for call in calls):
+                calls.append(plan_call(tool, question, seed))
+        if calls:
+            return tuple(calls)
+    tool = choose(tools, tool_choice, text)
+    return () if tool is None else (plan_call(tool, text, seed),)
 
 
 def plan_call(tool: Tool, text: str, seed: str) -> PlannedCall:

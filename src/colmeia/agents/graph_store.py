@@ -1,0 +1,74 @@
+"""The LangGraph store that served graphs receive (``runtime.store``, ``InjectedStore``):
+long-term memory across threads, in the deployment's database.
+
+SQLite in the data dir or the Postgres database, through LangGraph's own store implementations,
+beside the checkpointer. Graphs partition it themselves; the built-in team namespaces every item
+by the run's tenant (set by the server, not the caller) and user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+from langgraph.store.base import BaseStore
+from langgraph.store.postgres.aio import AsyncPostgresStore
+from langgraph.store.sqlite.aio import AsyncSqliteStore
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from colmeia.agents.checkpointer import postgres_conninfo
+
+
+@asynccontextmanager
+async def _exclusive(path: Path) -> AsyncIterator[None]:
+    with path.open("a") as handle:
+        await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@asynccontextmanager
+async def open_graph_store(
+    database_url: str, data_dir: Path, *, pool_size: int = 4
+) -> AsyncIterator[BaseStore]:
+    """The store for this deployment, set up (tables created) and closed on exit."""
+    conninfo = postgres_conninfo(database_url)
+    if conninfo is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Autocommit: the store's setup and writes issue no COMMIT of their own, and an open
+        # implicit transaction would hold the file's write lock against every other process.
+        async with aiosqlite.connect(
+            str(data_dir / "store.db"), isolation_level=None
+        ) as connection:
+            # Shared by the API and every worker, as the checkpoints file is.
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA busy_timeout=10000")
+            store = AsyncSqliteStore(connection)
+            # The API and each worker open the store at start; its migrations read the version,
+            # then write, so two first starts at once would both migrate. A file lock takes
+            # turns (the kernel drops it if a process dies).
+            async with _exclusive(data_dir / "store.lock"):
+                await store.setup()
+            yield store
+        return
+    pool = AsyncConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=pool_size,
+        open=False,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+    )
+    await pool.open()
+    try:
+        store_pg = AsyncPostgresStore(pool)  # type: ignore[arg-type]
+        await store_pg.setup()
+        yield store_pg
+    finally:
+        await pool.close()

@@ -1,0 +1,1 @@
+"""The team's graphs: the supervisor with its writer, and each specialist on its own."""
