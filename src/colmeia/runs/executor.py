@@ -82,11 +82,9 @@ async def execute_run(context: ExecutionContext, run_id: uuid.UUID) -> None:
 async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:
     now = utc_now()
     async with unit_of_work(context.sessionmaker) as session:
-        repository = RunRepository(session)
-        won = await repository.claim(
+        return await RunRepository(session).claim(
             run_id, context.owner, now, now + timedelta(seconds=context.lease_s)
         )
-        return await repository.get_any(run_id) if won else None
 
 
 def _run_config(run: Run) -> RunnableConfig:
