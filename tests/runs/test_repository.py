@@ -56,7 +56,8 @@ class TestClaim:
         async with unit_of_work(sessionmaker) as session:
             claimed = await RunRepository(session).claim(run_id, "w1", now, now)
         assert claimed is not None  # the row as the claim left it, without a second query
-        assert (claimed.status, claimed.attempt, claimed.lease_owner) == (RunStatus.running, 1, "w1")
+        assert (claimed.status, claimed.attempt) == (RunStatus.running, 1)
+        assert claimed.lease_owner == "w1"
         assert not await _claim(sessionmaker, run_id, "w2")
         async with unit_of_work(sessionmaker) as session:
             run = await RunRepository(session).get_any(run_id)
