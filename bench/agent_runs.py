@@ -1,12 +1,14 @@
 """Agent Protocol run latency and throughput, through the official ``langgraph-sdk`` client.
 
-One API process, one worker process (``colmeia worker``), SQLite, an embedded Redis (or
+One API process, one worker process (``colmeia worker``), a SQLite ledger (or a fresh
+PostgreSQL database with ``--database-url``), an embedded Redis (or
 ``COLMEIA_TEST_REDIS_URL``), and the simulated LLM with 50 ms to first token, serving the
 example ``chat`` graph (one ChatOpenAI call per run). Measured in the same run:
 
 - the baseline: the same ChatOpenAI call made directly (the LLM time every run must pay);
 - ``runs.wait`` latency p50/p95 at concurrency 1 and 16, and the overhead beyond LLM time;
-- background-run throughput: 500 runs created (32 requests in flight), then joined.
+- background-run throughput: 500 runs created (32 requests in flight), then joined
+  (``--runs`` and ``--no-peer`` make a short smoke run).
 
 The same workload then runs against ``langgraph dev`` (langgraph-cli[inmem], from the venv the
 conformance suite provisions) with the same graph and LLM. Targets (issue 4): overhead p50
@@ -15,19 +17,23 @@ conformance suite provisions) with the same graph and LLM. Targets (issue 4): ov
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+import psycopg
 from langchain_openai import ChatOpenAI
 from langgraph_sdk import get_client
+from sqlalchemy.engine import make_url
 
 from bench.report import summary, write_section
 from bench.startup import free_port
@@ -113,13 +119,13 @@ async def _baseline(llm: str) -> list[float]:
     return await _timed(lambda: model.ainvoke("hello there"), 30, 1)
 
 
-async def _measure(api: str, key: str | None) -> dict[str, object]:
+async def _measure(api: str, key: str | None, runs: int, waits: int) -> dict[str, object]:
     """The same client workload against any Agent Protocol server."""
     async with get_client(url=api, api_key=key, timeout=120) as sdk:
         await sdk.runs.wait(None, "chat", input=MESSAGE)  # warm the worker
-        c1 = await _timed(lambda: sdk.runs.wait(None, "chat", input=MESSAGE), 40, 1)
-        c16 = await _timed(lambda: sdk.runs.wait(None, "chat", input=MESSAGE), 160, 16)
-        threads = [(await sdk.threads.create())["thread_id"] for _ in range(BACKGROUND_RUNS)]
+        c1 = await _timed(lambda: sdk.runs.wait(None, "chat", input=MESSAGE), waits, 1)
+        c16 = await _timed(lambda: sdk.runs.wait(None, "chat", input=MESSAGE), 4 * waits, 16)
+        threads = [(await sdk.threads.create())["thread_id"] for _ in range(runs)]
         gate = asyncio.Semaphore(CLIENT_CONCURRENCY)
 
         async def create(thread_id: str) -> dict[str, str]:
@@ -134,7 +140,7 @@ async def _measure(api: str, key: str | None) -> dict[str, object]:
         runs = await asyncio.gather(*(create(thread_id) for thread_id in threads))
         await asyncio.gather(*(join(run) for run in runs))
         elapsed = time.perf_counter() - started
-    return {"c1": c1, "c16": c16, "throughput": BACKGROUND_RUNS / elapsed}
+    return {"c1": c1, "c16": c16, "throughput": runs / elapsed}
 
 
 def _environment(workdir: Path, redis_url: str, llm: str) -> dict[str, str]:
@@ -149,6 +155,25 @@ def _environment(workdir: Path, redis_url: str, llm: str) -> dict[str, str]:
         COLMEIA_LOG_LEVEL="WARNING",
     )
     return env
+
+
+@contextmanager
+def ledger_database(server_url: str | None, workdir: Path) -> Iterator[str]:
+    """A fresh PostgreSQL database on ``server_url`` (dropped afterwards), or with no URL a
+    SQLite file in ``workdir``."""
+    if not server_url:
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    name = f"colmeia_bench_{uuid.uuid4().hex[:12]}"
+    admin = make_url(server_url).set(drivername="postgresql")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _redis(stack: ExitStack, workdir: Path) -> str:
@@ -178,12 +203,15 @@ def _peer(stack: ExitStack, workdir: Path, llm: str) -> str | None:
     return f"http://127.0.0.1:{port}"
 
 
-def run() -> dict[str, dict[str, object]]:
+def run(options: argparse.Namespace) -> dict[str, dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         llm_port, api_port = free_port(), free_port()
         llm = f"http://127.0.0.1:{llm_port}/v1"
         env = _environment(workdir, _redis(stack, workdir), llm)
+        env["COLMEIA_DATABASE__URL"] = stack.enter_context(
+            ledger_database(options.database_url, workdir)
+        )
         env["COLMEIA_SERVER__PORT"] = str(api_port)
         migrations.upgrade(env["COLMEIA_DATABASE__URL"])
         key = asyncio.run(_credential(env["COLMEIA_DATABASE__URL"]))
@@ -199,13 +227,15 @@ def run() -> dict[str, dict[str, object]]:
             api = f"http://127.0.0.1:{api_port}"
             _wait_http(f"{api}/healthz", timeout_s=180)
             try:
-                results["Colmeia"] = asyncio.run(_measure(api, key))
+                results["Colmeia"] = asyncio.run(_measure(api, key, options.runs, options.waits))
             except Exception:
                 print((workdir / "api.log").read_text()[-3000:])
                 raise
-        peer = _peer(stack, workdir, llm)
-        if peer is not None:
-            results["langgraph dev (inmem)"] = asyncio.run(_measure(peer, None))
+        peer_url = None if options.no_peer else _peer(stack, workdir, llm)
+        if peer_url is not None:
+            results["langgraph dev (inmem)"] = asyncio.run(
+                _measure(peer_url, None, options.runs, options.waits)
+            )
         return results
 
 
@@ -231,7 +261,19 @@ def _rows(results: dict[str, dict[str, object]]) -> list[str]:
 
 
 def main() -> None:
-    results = run()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--runs", type=int, default=BACKGROUND_RUNS, help="background runs")
+    parser.add_argument("--waits", type=int, default=40, help="runs.wait calls at c=1 (×4 at c=16)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("COLMEIA_BENCH_DATABASE_URL"),
+        help="PostgreSQL server URL (a fresh database is created on it); default SQLite",
+    )
+    parser.add_argument("--no-peer", action="store_true", help="skip langgraph dev")
+    parser.add_argument("--no-write", action="store_true", help="print, do not update the doc")
+    options = parser.parse_args()
+    results = run(options)
+    database = "PostgreSQL" if options.database_url else "SQLite"
     peer = "langgraph dev (inmem)" in results
     body = "\n".join(
         [
@@ -239,8 +281,9 @@ def main() -> None:
             "",
             *_rows(results),
             "",
-            f"Background: {BACKGROUND_RUNS} runs created (≤ {CLIENT_CONCURRENCY} requests in "
-            "flight), all joined; one API and one worker process (Colmeia, SQLite ledger).",
+            f"Background: {options.runs} runs created (≤ {CLIENT_CONCURRENCY} requests in "
+            f"flight), all joined; one API and one worker process (Colmeia, {database} ledger; "
+            "langgraph dev keeps everything in memory).",
             ""
             if peer
             else "`langgraph dev` was not measured: no venv with langgraph-cli[inmem] "
@@ -248,7 +291,8 @@ def main() -> None:
         ]
     )
     print(body)
-    write_section("agent_runs", body)
+    if not options.no_write:
+        write_section("agent_runs", body)
 
 
 if __name__ == "__main__":

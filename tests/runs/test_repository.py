@@ -42,14 +42,22 @@ async def _run(sessionmaker: Sessionmaker, tenant_id: uuid.UUID, thread_id: uuid
 async def _claim(sessionmaker: Sessionmaker, run_id: uuid.UUID, owner: str) -> bool:
     now = utc_now()
     async with unit_of_work(sessionmaker) as session:
-        return await RunRepository(session).claim(run_id, owner, now, now + timedelta(seconds=30))
+        claimed = await RunRepository(session).claim(
+            run_id, owner, now, now + timedelta(seconds=30)
+        )
+        return claimed is not None
 
 
 class TestClaim:
     async def test_only_one_delivery_wins(self, sessionmaker: Sessionmaker) -> None:
         tenant_id, thread_id = await _thread(sessionmaker)
         run_id = await _run(sessionmaker, tenant_id, thread_id)
-        assert await _claim(sessionmaker, run_id, "w1")
+        now = utc_now()
+        async with unit_of_work(sessionmaker) as session:
+            claimed = await RunRepository(session).claim(run_id, "w1", now, now)
+        assert claimed is not None  # the row as the claim left it, without a second query
+        assert (claimed.status, claimed.attempt) == (RunStatus.running, 1)
+        assert claimed.lease_owner == "w1"
         assert not await _claim(sessionmaker, run_id, "w2")
         async with unit_of_work(sessionmaker) as session:
             run = await RunRepository(session).get_any(run_id)

@@ -62,7 +62,10 @@ class KeyService:
         if found is None:
             return None
         key, user = found
-        await repository.touch(key.id, now, LAST_USED_RESOLUTION)
+        if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
+            # Checked here first so a busy key's requests stay read-only: an UPDATE that matches
+            # nothing still takes SQLite's write lock and queues behind every writer.
+            await repository.touch(key.id, now, LAST_USED_RESOLUTION)
         return Principal(
             user_id=user.id,
             tenant_id=key.tenant_id,

@@ -116,12 +116,10 @@ async def _hand_back(context: ExecutionContext, run: Run) -> None:
 async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:
     now = utc_now()
     async with unit_of_work(context.sessionmaker) as session:
-        repository = RunRepository(session)
-        won = await repository.claim(
+        run = await RunRepository(session).claim(
             run_id, context.owner, now, now + timedelta(seconds=context.lease_s)
         )
-        run = await repository.get_any(run_id) if won else None
-        if run is not None:
+        if run is not None:  # written with the claim's commit, for operators to see
             run.deadline_at = now + timedelta(seconds=run.timeout_s or context.policy.timeout_s)
         return run
 

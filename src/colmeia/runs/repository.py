@@ -62,10 +62,11 @@ class RunRepository:
 
     async def claim(
         self, run_id: uuid.UUID, owner: str, now: datetime, lease_until: datetime
-    ) -> bool:
+    ) -> Run | None:
         """pending → running, attempt + 1, when the run is due (``available_at``), no other run
         of the thread is running and no older one is waiting (so ``enqueue`` keeps order).
-        False: someone else has it, or it is not its time yet."""
+        Returns the claimed row (one round trip: ``RETURNING``), or None: someone else has it,
+        or it is not its time yet."""
         other = aliased(Run)
         blocked = exists().where(
             other.thread_id == Run.thread_id,
@@ -91,10 +92,10 @@ class RunRepository:
                 started_at=now,
                 updated_at=now,
             )
-            .execution_options(synchronize_session=False)
+            .returning(Run)
+            .execution_options(synchronize_session=False, populate_existing=True)
         )
-        result = await self.session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return (await self.session.scalars(statement)).one_or_none()
 
     async def renew(self, run_id: uuid.UUID, attempt: int, lease_until: datetime) -> bool:
         statement = (

@@ -149,12 +149,12 @@ class RunService:
         assistant_id = assistant_service.resolve_id(body.assistant_id, graph_ids)
         assistant = await assistant_service.get(session, principal, assistant_id)
         temporary = thread_id is None
-        if thread_id is None:
+        after = AfterCommit()
+        if thread_id is None:  # a thread created here has no runs to make room among
             thread = await thread_service.create(session, principal, ThreadCreate())
         else:
             thread = await self._thread(session, principal, thread_id, body)
-        after = AfterCommit()
-        await self._make_room(session, thread, body, after, events)
+            await self._make_room(session, thread, body, after, events)
         run = _new_run(principal, thread, assistant, body, temporary, policy, idempotency)
         await RunRepository(session).add(run)
         thread.metadata_ = {
