@@ -100,12 +100,16 @@ class AuthSettings(BaseModel):
     admin_api_key: SecretStr | None = None
     """Seeds a known admin API key (for automation) on start-up."""
     access_token_ttl_s: int = Field(default=300, ge=10, le=3600)
-    """Lifetime of a JWT access token; revocation is checked on every request regardless."""
+    """Lifetime of a JWT access token; revocation is checked regardless (see
+    ``principal_cache_ttl_s``)."""
     refresh_token_ttl_s: int = Field(default=30 * 86400, ge=60)
     jwt_issuer: str = "colmeia"
     jwt_audience: str = "colmeia-api"
     open_registration: bool = False
     """True: anyone may ``POST /auth/register``. False: only admins create users."""
+    principal_cache_ttl_s: float = Field(default=5.0, ge=0, le=60)
+    """How long a replica remembers who a credential belongs to (0: look up every request).
+    Revocations apply at once on the replica that made them, within this on the others."""
 
 
 class LimitsSettings(BaseModel):
