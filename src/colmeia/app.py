@@ -16,6 +16,7 @@ from colmeia import exception_handlers
 from colmeia.agents.protocol import ROUTERS as AGENT_PROTOCOL_ROUTERS
 from colmeia.agents.protocol import open_agent_protocol
 from colmeia.agents.registry import GraphRegistry
+from colmeia.auth.cache import PrincipalCache
 from colmeia.auth.endpoints import public as auth_public_router
 from colmeia.auth.endpoints import router as auth_router
 from colmeia.auth.secret import server_pepper
@@ -59,6 +60,7 @@ class State(TypedDict):
     sessionmaker: Sessionmaker
     redis: Redis
     key_pepper: bytes
+    principal_cache: PrincipalCache
     readiness: ReadinessTargets
     token_issuer: TokenIssuer
     open_registration: bool
@@ -155,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "sessionmaker": sessionmaker,
                 "redis": redis,
                 "key_pepper": pepper,
+                "principal_cache": PrincipalCache(settings.auth.principal_cache_ttl_s),
                 "readiness": readiness,
                 "token_issuer": _token_issuer(settings, pepper),
                 "open_registration": settings.auth.open_registration,

@@ -129,6 +129,26 @@ def sim_llm(
 
 
 @cli.command()
+def smollm2(
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8765,
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+) -> None:
+    """Serve SmolLM2-135M-Instruct (a real, tiny model) on llama.cpp's OpenAI-compatible
+    server at http://HOST:PORT/v1; needs the ``smollm2`` extra."""
+    import os
+
+    from colmeia.config import ConfigurationError
+    from colmeia.llm.local import smollm2_server_argv
+
+    try:
+        argv = smollm2_server_argv(host, port)
+    except ConfigurationError as error:
+        typer.echo(f"colmeia: {error}", err=True)
+        raise typer.Exit(2) from error
+    os.execv(argv[0], argv)  # the server replaces this process: signals reach it directly
+
+
+@cli.command()
 def migrate(
     revision: Annotated[str, typer.Option(help="target revision")] = "heads",
     down: Annotated[bool, typer.Option(help="downgrade to the revision instead")] = False,

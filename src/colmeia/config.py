@@ -76,7 +76,11 @@ class LLMSettings(BaseModel):
     openai_api_key: SecretStr | None = None
     anthropic_api_key: SecretStr | None = None
     simulated_port: int = Field(default=8765, ge=1, le=65535)
-    """Port of the simulated LLM that ``colmeia up`` starts when no provider is configured."""
+    """Port of the local model server ``colmeia up`` starts when no provider is configured
+    (the simulated LLM, or ``local_model``)."""
+    local_model: Literal["smollm2"] | None = None
+    """``smollm2``: with no provider configured, ``colmeia up`` serves SmolLM2-135M-Instruct
+    on llama.cpp instead of the simulated LLM (needs the ``smollm2`` extra)."""
     default_model: str = "sim-small"
     """Alias or ``provider:model`` used when a caller names no model."""
     models: dict[str, ModelEntry] = Field(default_factory=dict)
@@ -100,12 +104,16 @@ class AuthSettings(BaseModel):
     admin_api_key: SecretStr | None = None
     """Seeds a known admin API key (for automation) on start-up."""
     access_token_ttl_s: int = Field(default=300, ge=10, le=3600)
-    """Lifetime of a JWT access token; revocation is checked on every request regardless."""
+    """Lifetime of a JWT access token; revocation is checked regardless (see
+    ``principal_cache_ttl_s``)."""
     refresh_token_ttl_s: int = Field(default=30 * 86400, ge=60)
     jwt_issuer: str = "colmeia"
     jwt_audience: str = "colmeia-api"
     open_registration: bool = False
     """True: anyone may ``POST /auth/register``. False: only admins create users."""
+    principal_cache_ttl_s: float = Field(default=5.0, ge=0, le=60)
+    """How long a replica remembers who a credential belongs to (0: look up every request).
+    Revocations apply at once on the replica that made them, within this on the others."""
 
 
 class LimitsSettings(BaseModel):
@@ -311,10 +319,19 @@ class Settings(BaseSettings):
     @property
     def uses_simulated_llm(self) -> bool:
         """True when no provider is configured, so ``colmeia up`` starts the simulated LLM."""
+        return self.llm.local_model is None and not self._llm_provider_configured
+
+    @property
+    def uses_local_model(self) -> bool:
+        """True when ``colmeia up`` serves ``llm.local_model`` as the provider."""
+        return self.llm.local_model is not None and not self._llm_provider_configured
+
+    @property
+    def _llm_provider_configured(self) -> bool:
         return (
-            self.llm.base_url is None
-            and self.llm.openai_api_key is None
-            and self.llm.anthropic_api_key is None
+            self.llm.base_url is not None
+            or self.llm.openai_api_key is not None
+            or self.llm.anthropic_api_key is not None
         )
 
 

@@ -14,6 +14,7 @@ from colmeia.bootstrap import SeedResult, seed_admin
 from colmeia.config import Settings
 from colmeia.db import create_engine, make_sessionmaker
 from colmeia.embedded.redis_server import EmbeddedRedis
+from colmeia.llm.local import SMOLLM2_ALIAS
 from colmeia.runtime import embedded_redis
 from colmeia.supervisor import (
     ProcessGroup,
@@ -47,8 +48,10 @@ def _overrides(settings: Settings, redis_url: str) -> dict[str, str]:
         "COLMEIA_SERVER__HOST": settings.server.host,
         "COLMEIA_SERVER__PORT": str(settings.server.port),
     }
-    if settings.uses_simulated_llm:
+    if settings.uses_simulated_llm or settings.uses_local_model:
         env["COLMEIA_LLM__BASE_URL"] = _sim_url(settings)
+    if settings.uses_local_model:
+        env["COLMEIA_LLM__DEFAULT_MODEL"] = f"openai:{SMOLLM2_ALIAS}"
     # API and worker share Prometheus values through files, so /metrics shows both.
     env[MULTIPROC_ENV] = str(fresh_multiproc_dir(settings.data_dir))
     return env
@@ -68,6 +71,8 @@ def _banner(settings: Settings, redis_url: str, seed: SeedResult, elapsed: float
     ]
     if settings.uses_simulated_llm:
         lines.append(f"  LLM       SIMULATED at {_sim_url(settings)} (no provider configured)")
+    elif settings.uses_local_model:
+        lines.append(f"  LLM       SmolLM2-135M-Instruct on llama.cpp at {_sim_url(settings)}")
     else:
         lines.append(f"  LLM       {settings.llm.base_url or 'provider configured by API key'}")
     if seed.new_key is not None:
@@ -109,6 +114,8 @@ def run(settings: Settings) -> int:
         group = ProcessGroup(env=child_env(_overrides(settings, redis_url)))
         if settings.uses_simulated_llm:
             group.spawn("sim-llm", "sim-llm", "--port", str(settings.llm.simulated_port))
+        elif settings.uses_local_model:
+            group.spawn("smollm2", "smollm2", "--port", str(settings.llm.simulated_port))
         group.spawn("worker", "worker")
         group.spawn("api", "api")
         ready_url = f"http://{settings.server.host}:{settings.server.port}/readyz"

@@ -8,10 +8,12 @@ is then counted against its rate limits.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from colmeia.auth.cache import PrincipalCache
 from colmeia.auth.principal import Principal
 from colmeia.auth.service import TokenIssuer
 from colmeia.auth.service import auth as auth_service
@@ -44,9 +46,24 @@ def token_issuer(request: Request) -> TokenIssuer:
     return issuer
 
 
+def principal_cache(request: Request) -> PrincipalCache:
+    cache: PrincipalCache = request.state.principal_cache
+    return cache
+
+
 async def _resolve(request: Request, credential: str) -> Principal | None:
     if len(credential) > MAX_CREDENTIAL_LENGTH:
         return None
+    cache = principal_cache(request)
+    principal = cache.get(credential)
+    if principal is None:
+        principal = await _look_up(request, credential)
+        if principal is not None:
+            cache.put(credential, principal)
+    return principal
+
+
+async def _look_up(request: Request, credential: str) -> Principal | None:
     if looks_like_key(credential):
         pepper: bytes = request.state.key_pepper
         async with unit_of_work(get_sessionmaker(request)) as session:
@@ -76,6 +93,20 @@ async def authenticate(request: Request) -> Principal:
     return principal
 
 
+async def forget_principals(request: Request) -> AsyncIterator[None]:
+    """Put on routes that revoke or change credentials, users or sessions: once the route's
+    unit of work has committed, this replica forgets every cached principal, so the change
+    applies here at once (other replicas forget within the cache TTL).
+
+    Route-level dependencies are entered before the route's own, so this exits after the
+    session dependency has committed; it also runs when the route fails (a refresh-token
+    replay revokes its family and still answers 401)."""
+    try:
+        yield
+    finally:
+        principal_cache(request).clear()
+
+
 async def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
     if not principal.is_admin:
         raise Forbidden("this route needs the admin role")
@@ -84,5 +115,7 @@ async def require_admin(principal: Annotated[Principal, Depends(authenticate)]) 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
+ForgetPrincipals = Depends(forget_principals, scope="function")
+"""Route dependency for changes that must end cached authentications (see above)."""
 AnonymousLimit = Depends(limit_anonymous)
 """Put on routes anyone may call (login, register, refresh): limited per client IP."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from colmeia.auth.deps import AnonymousLimit, CurrentPrincipal, token_issuer
+from colmeia.auth.deps import AnonymousLimit, CurrentPrincipal, ForgetPrincipals, token_issuer
 from colmeia.auth.schemas import Login, PasswordChange, PrincipalRead, Refresh, Register, TokenPair
 from colmeia.auth.service import IssuedTokens
 from colmeia.auth.service import auth as auth_service
@@ -54,7 +54,7 @@ async def login(body: Login, request: Request, session: SessionDep) -> TokenPair
     return _pair(tokens)
 
 
-@public.post("/refresh", response_model=TokenPair)
+@public.post("/refresh", response_model=TokenPair, dependencies=[ForgetPrincipals])
 async def refresh(body: Refresh, request: Request) -> TokenPair:
     # Its own unit of work: a detected replay revokes the family, and that must be committed
     # even though the answer is a 401.
@@ -65,13 +65,17 @@ async def refresh(body: Refresh, request: Request) -> TokenPair:
     return _pair(tokens)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/auth/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[ForgetPrincipals]
+)
 async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
     await auth_service.logout(session, principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/auth/password", status_code=status.HTTP_204_NO_CONTENT, dependencies=[ForgetPrincipals]
+)
 async def change_password(
     body: PasswordChange, principal: CurrentPrincipal, session: SessionDep
 ) -> Response:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from colmeia.auth.deps import AdminPrincipal, CurrentPrincipal
+from colmeia.auth.deps import AdminPrincipal, CurrentPrincipal, ForgetPrincipals
 from colmeia.deps import SessionDep
 from colmeia.errors import Forbidden
 from colmeia.keys.schemas import KeyCreate, KeyCreated, KeyRead, KeyUpdate
@@ -45,7 +45,9 @@ async def list_own(principal: CurrentPrincipal, session: SessionDep) -> list[Key
     return [KeyRead.model_validate(key) for key in keys]
 
 
-@router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[ForgetPrincipals]
+)
 async def revoke(key_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> Response:
     await key_service.revoke_own(session, principal, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -63,7 +65,7 @@ async def admin_list(
     return [KeyRead.model_validate(key) for key in keys]
 
 
-@router.patch("/admin/keys/{key_id}", response_model=KeyRead)
+@router.patch("/admin/keys/{key_id}", response_model=KeyRead, dependencies=[ForgetPrincipals])
 async def admin_update(
     key_id: uuid.UUID, body: KeyUpdate, _: AdminPrincipal, session: SessionDep
 ) -> KeyRead:

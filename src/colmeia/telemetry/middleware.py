@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from colmeia.telemetry import context as telemetry_context
@@ -42,6 +43,11 @@ def _request_id(scope: Scope) -> str:
     return telemetry_context.new_request_id()
 
 
+def method_span_details(scope: Scope) -> tuple[str, dict[str, str]]:
+    """The server span's provisional name, before routing; `_finish` names the route."""
+    return str(scope.get("method") or "HTTP"), {}
+
+
 def route_template(scope: Scope) -> str:
     """The matched route's path template, or a fixed label for unmatched paths."""
     route = scope.get("route")
@@ -56,6 +62,15 @@ def _principal_ids(scope: Scope, context: TelemetryContext) -> None:
     if principal is not None and context.user_id is None:
         context.user_id = str(principal.user_id)
         context.tenant_id = str(principal.tenant_id)
+
+
+def _name_span(span: trace.Span, scope: Scope) -> None:
+    """Give the server span its route (``POST /threads/{thread_id}/runs``), see
+    `method_span_details`."""
+    route = route_template(scope)
+    if route != UNMATCHED and span.is_recording():
+        span.update_name(f"{scope['method']} {route}")
+        span.set_attribute(HTTP_ROUTE, route)
 
 
 class RequestTelemetryMiddleware:
@@ -80,6 +95,7 @@ class RequestTelemetryMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", []), header]
+                _name_span(span, scope)  # routed by now; the span ends with the body
             await send(message)
 
         try:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from colmeia.config import Settings
 from colmeia.telemetry import celery as celery_telemetry
 from colmeia.telemetry.langsmith import configure_langsmith
-from colmeia.telemetry.middleware import RequestTelemetryMiddleware
+from colmeia.telemetry.middleware import RequestTelemetryMiddleware, method_span_details
 from colmeia.telemetry.redaction import Redactor
 from colmeia.telemetry.secrets import known_secrets
 from colmeia.telemetry.sentry import configure_sentry, flush_sentry
@@ -48,15 +48,23 @@ class Telemetry:
 
     def instrument_app(self, app: FastAPI) -> None:
         """Server spans (outermost) and the request middleware (request id, access line,
-        HTTP metrics), in that order."""
-        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+        HTTP metrics), in that order.
+
+        OpenTelemetry's ASGI middleware rather than its FastAPI instrumentor: the instrumentor
+        names each span by matching the path against every route before routing (measured
+        1.2 ms per request on our ~100 routes, more than the rest of the tracing); here the span
+        starts with the method only and `RequestTelemetryMiddleware` renames it to
+        ``METHOD /route/{template}`` and sets ``http.route`` from the route FastAPI matched.
+        """
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
         app.add_middleware(RequestTelemetryMiddleware)
         if self.enabled:
-            FastAPIInstrumentor.instrument_app(
-                app,
-                tracer_provider=self.pipeline.provider,
+            app.add_middleware(
+                OpenTelemetryMiddleware,
                 excluded_urls=EXCLUDED_URLS,
+                default_span_details=method_span_details,
+                tracer_provider=self.pipeline.provider,
                 exclude_spans=["receive", "send"],
             )
 

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Query, status
 
-from colmeia.auth.deps import AdminPrincipal
+from colmeia.auth.deps import AdminPrincipal, ForgetPrincipals
 from colmeia.auth.passwords import hash_password
 from colmeia.deps import SessionDep
 from colmeia.users.schemas import UserCreate, UserRead, UserUpdate
@@ -45,7 +45,7 @@ async def get(user_id: uuid.UUID, _: AdminPrincipal, session: SessionDep) -> Use
     return UserRead.model_validate(await user_service.get(session, user_id))
 
 
-@router.patch("/{user_id}", response_model=UserRead)
+@router.patch("/{user_id}", response_model=UserRead, dependencies=[ForgetPrincipals])
 async def update(
     user_id: uuid.UUID, body: UserUpdate, _: AdminPrincipal, session: SessionDep
 ) -> UserRead:
