@@ -1,0 +1,246 @@
+"""The chaos suite's evidence: tables the test graph writes, and a log of every run transition.
+
+``chaos_node_entries`` (one row each time a node starts), ``chaos_effects`` (the idempotency
+ledger, unique per key) and ``chaos_world`` (one row each time an effect really happened) are
+written by ``project/ledger_graph.py`` inside the workers. ``chaos_run_log`` is filled by a
+trigger on ``runs`` with the database's own clock, so claim and finish times come from the
+ledger itself rather than from sampling it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+TERMINAL = frozenset({"success", "error", "timeout", "interrupted"})
+NODES = ("plan", "agent", "tools", "report")
+
+SCHEMA = """
+CREATE TABLE chaos_node_entries (
+    id bigserial PRIMARY KEY,
+    run_id uuid NOT NULL,
+    node text NOT NULL,
+    attempt int NOT NULL,
+    pid int NOT NULL,
+    entered_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE TABLE chaos_effects (
+    idempotency_key text PRIMARY KEY,
+    run_id uuid NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE TABLE chaos_world (
+    id bigserial PRIMARY KEY,
+    idempotency_key text NOT NULL,
+    run_id uuid NOT NULL,
+    attempt int NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE TABLE chaos_run_log (
+    id bigserial PRIMARY KEY,
+    run_id uuid NOT NULL,
+    status text NOT NULL,
+    attempt int NOT NULL,
+    lease_owner text,
+    at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE FUNCTION chaos_log_run() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO chaos_run_log (run_id, status, attempt, lease_owner)
+    VALUES (NEW.id, NEW.status, NEW.attempt, NEW.lease_owner);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER chaos_run_inserted AFTER INSERT ON runs
+    FOR EACH ROW EXECUTE FUNCTION chaos_log_run();
+CREATE TRIGGER chaos_run_moved AFTER UPDATE ON runs FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.attempt IS DISTINCT FROM NEW.attempt)
+    EXECUTE FUNCTION chaos_log_run();
+"""
+
+
+def install(conninfo: str) -> None:
+    """Create the evidence tables and the run-log trigger in a migrated database."""
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(SCHEMA)  # type: ignore[arg-type]  # a fixed script, no parameters
+
+
+@dataclass(frozen=True)
+class Transition:
+    run_id: str
+    status: str
+    attempt: int
+    lease_owner: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Kill:
+    """A worker SIGKILLed at ``at`` (wall clock, UTC): ``owner`` is the lease owner it wrote."""
+
+    owner: str
+    at: datetime
+
+
+@dataclass
+class Evidence:
+    """Everything the ledger says about a set of runs, read once at the end of a scenario."""
+
+    statuses: dict[str, str]
+    errors: dict[str, str | None]
+    entries: list[tuple[str, str, int]]
+    effects: Counter[str]
+    """idempotency key → rows in the unique ledger (1, or the constraint is gone)."""
+    world: Counter[str]
+    """idempotency key → times the effect really happened."""
+    world_by_run: Counter[str]
+    log: list[Transition]
+
+    def not_successful(self) -> dict[str, tuple[str, str | None]]:
+        return {
+            run: (status, self.errors[run])
+            for run, status in self.statuses.items()
+            if status != "success"
+        }
+
+    def duplicate_effects(self) -> dict[str, int]:
+        return {key: times for key, times in self.world.items() if times != 1}
+
+    def runs_without_exactly_one_effect(self) -> dict[str, int]:
+        return {
+            run: self.world_by_run.get(run, 0)
+            for run in self.statuses
+            if self.world_by_run.get(run, 0) != 1
+        }
+
+    def entries_by_node(self) -> dict[tuple[str, str], list[int]]:
+        """(run, node) → the attempts in which the node was entered, in order."""
+        found: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for run, node, attempt in self.entries:
+            found[(run, node)].append(attempt)
+        return found
+
+
+def read(conninfo: str, run_ids: list[str]) -> Evidence:
+    with psycopg.connect(conninfo) as connection:
+        rows = connection.execute(
+            "SELECT id::text, status, error FROM runs WHERE id = ANY(%s::uuid[])", (run_ids,)
+        ).fetchall()
+        entries = connection.execute(
+            "SELECT run_id::text, node, attempt FROM chaos_node_entries "
+            "WHERE run_id = ANY(%s::uuid[]) ORDER BY id",
+            (run_ids,),
+        ).fetchall()
+        effects = connection.execute(
+            "SELECT idempotency_key, count(*) FROM chaos_effects "
+            "WHERE run_id = ANY(%s::uuid[]) GROUP BY idempotency_key",
+            (run_ids,),
+        ).fetchall()
+        world = connection.execute(
+            "SELECT idempotency_key, run_id::text FROM chaos_world WHERE run_id = ANY(%s::uuid[])",
+            (run_ids,),
+        ).fetchall()
+        log = connection.execute(
+            "SELECT run_id::text, status, attempt, lease_owner, at FROM chaos_run_log "
+            "WHERE run_id = ANY(%s::uuid[]) ORDER BY id",
+            (run_ids,),
+        ).fetchall()
+    statuses = {run: status for run, status, _ in rows}
+    missing = set(run_ids) - set(statuses)
+    for run in missing:  # a run row that vanished is lost
+        statuses[run] = "missing"
+    return Evidence(
+        statuses=statuses,
+        errors={run: error for run, _, error in rows} | dict.fromkeys(missing),
+        entries=[(run, node, attempt) for run, node, attempt in entries],
+        effects=Counter({key: count for key, count in effects}),
+        world=Counter(key for key, _ in world),
+        world_by_run=Counter(run for _, run in world),
+        log=[Transition(*row) for row in log],
+    )
+
+
+def terminal_count(conninfo: str, run_ids: list[str]) -> int:
+    with psycopg.connect(conninfo) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM runs WHERE id = ANY(%s::uuid[]) AND status = ANY(%s)",
+            (run_ids, list(TERMINAL)),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def claims_since(conninfo: str, since: datetime) -> int:
+    """Claims (moves to ``running``) the ledger recorded after ``since``."""
+    with psycopg.connect(conninfo) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM chaos_run_log WHERE status = 'running' AND at > %s", (since,)
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def first_claim_after(conninfo: str, since: datetime) -> datetime | None:
+    with psycopg.connect(conninfo) as connection:
+        row = connection.execute(
+            "SELECT min(at) FROM chaos_run_log WHERE status = 'running' AND at > %s", (since,)
+        ).fetchone()
+    return None if row is None else row[0]
+
+
+def orphaned_by(log: list[Transition], kill: Kill) -> list[tuple[str, int]]:
+    """(run, attempt) pairs the killed worker held at the moment it died."""
+    by_run: dict[str, list[Transition]] = defaultdict(list)
+    for transition in log:
+        by_run[transition.run_id].append(transition)
+    held = []
+    for run, transitions in by_run.items():
+        for index, transition in enumerate(transitions):
+            if transition.status != "running" or transition.lease_owner != kill.owner:
+                continue
+            if transition.at > kill.at:
+                continue
+            after = transitions[index + 1] if index + 1 < len(transitions) else None
+            if after is None or after.at > kill.at:
+                held.append((run, transition.attempt))
+    return held
+
+
+def recovery_times(log: list[Transition], kills: list[Kill]) -> list[float]:
+    """Seconds from each kill to the re-claim of every run the killed worker held.
+
+    A run never re-claimed counts as infinite, so a bound on these figures also fails loudly
+    on a run the reaper forgot.
+    """
+    times = []
+    for kill in kills:
+        for run, attempt in orphaned_by(log, kill):
+            reclaimed = [
+                transition.at
+                for transition in log
+                if transition.run_id == run
+                and transition.status == "running"
+                and transition.attempt > attempt
+            ]
+            times.append(
+                (min(reclaimed) - kill.at).total_seconds() if reclaimed else float("inf")
+            )
+    return times
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` quantile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def summary(values: list[float]) -> str:
+    if not values:
+        return "n=0"
+    return (
+        f"n={len(values)} median={statistics.median(values):.2f}s "
+        f"p95={percentile(values, 0.95):.2f}s max={max(values):.2f}s"
+    )

@@ -1,0 +1,31 @@
+"""Smoke: the ledger graph runs end to end and leaves its evidence (no chaos)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chaos import ledger
+from tests.chaos.conftest import Chaos, run_body, submit
+from tests.fixtures.live import live_api, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+
+
+def test_ledger_graph_leaves_evidence(chaos: Chaos) -> None:
+    fleet = chaos.fleet()
+    fleet.start()
+    try:
+        with live_api(chaos.settings) as url:
+            runs = submit(url, chaos.key, [run_body() for _ in range(10)])
+            assert wait_for(lambda: ledger.terminal_count(chaos.conninfo, runs) == 10, 90), (
+                fleet.log_tail()
+            )
+    finally:
+        fleet.stop()
+    evidence = ledger.read(chaos.conninfo, runs)
+    assert evidence.not_successful() == {}
+    assert evidence.runs_without_exactly_one_effect() == {}
+    assert evidence.duplicate_effects() == {}
+    assert {(run, node) for run, node, _ in evidence.entries} == {
+        (run, node) for run in runs for node in ledger.NODES
+    }
