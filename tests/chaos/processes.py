@@ -7,6 +7,7 @@ shutdown a real SIGTERM.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from tests.fixtures.backends import free_port
 from tests.fixtures.live import wait_for
 
 STOP_TIMEOUT_S = 60.0
+REPO = Path(__file__).resolve().parents[2]
 
 
 def lease_owner(pid: int) -> str:
@@ -30,55 +32,83 @@ def lease_owner(pid: int) -> str:
     return f"{socket.gethostname()}:{pid}"
 
 
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 @dataclass
 class Fleet:
-    """Worker processes on one environment; each keeps its own log file."""
+    """Worker processes on one environment, forked warm by a `zygote`; each has its own log."""
 
     env: dict[str, str]
     logs: Path
     concurrency: int
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)
     kills: list[Kill] = field(default_factory=list)
+    zygote: subprocess.Popen[str] | None = None
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def __enter__(self) -> Fleet:
         self.logs.mkdir(parents=True, exist_ok=True)
-        log = self.logs / f"worker-{len(self.processes)}.log"
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "colmeia", "worker", f"--concurrency={self.concurrency}"],
+        with (self.logs / "zygote.log").open("wb") as errors:
+            self.zygote = subprocess.Popen(
+                [sys.executable, "-m", "tests.chaos.zygote"],
                 env=self.env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
             )
-        self.processes.append(process)
-        return process
+        assert self.zygote.stdout is not None
+        ready = self.zygote.stdout.readline().strip()
+        if ready != "ready":
+            raise RuntimeError(f"the worker zygote did not start: {ready!r}")
+        return self
 
-    def alive(self) -> list[subprocess.Popen[bytes]]:
-        return [process for process in self.processes if process.poll() is None]
+    def __exit__(self, *exc_info: object) -> None:
+        for pid in self.alive():
+            os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not self.alive(), 10, 0.05)
+        if self.zygote is not None:
+            self.zygote.kill()
+            self.zygote.communicate()  # closes the pipes too
 
-    def kill(self, process: subprocess.Popen[bytes]) -> Kill:
-        """SIGKILL ``process``; the kill time is taken just before the signal, so recovery
+    def start(self) -> int:
+        assert self.zygote is not None and self.zygote.stdin is not None
+        assert self.zygote.stdout is not None
+        log = self.logs / f"worker-{len(self.pids)}.log"
+        self.zygote.stdin.write(f"spawn {log} {self.concurrency}\n")
+        self.zygote.stdin.flush()
+        pid = int(self.zygote.stdout.readline())
+        self.pids.append(pid)
+        return pid
+
+    def alive(self) -> list[int]:
+        return [pid for pid in self.pids if not _gone(pid)]
+
+    def kill(self, pid: int) -> Kill:
+        """SIGKILL ``pid``; the kill time is taken just before the signal, so recovery
         figures never flatter us."""
         at = datetime.now(UTC)
-        process.kill()
-        process.wait()
-        kill = Kill(lease_owner(process.pid), at)
+        os.kill(pid, signal.SIGKILL)
+        if not wait_for(lambda: _gone(pid), 10, 0.01):
+            raise RuntimeError(f"worker {pid} survived SIGKILL")
+        kill = Kill(lease_owner(pid), at)
         self.kills.append(kill)
         return kill
 
-    def terminate(self, process: subprocess.Popen[bytes]) -> None:
+    def terminate(self, pid: int, timeout_s: float = STOP_TIMEOUT_S) -> bool:
         """Warm shutdown: SIGTERM, then wait for the worker to drain and exit by itself."""
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=STOP_TIMEOUT_S)
-
-    def stop(self) -> None:
-        for process in self.alive():
-            process.kill()
-            process.wait()
+        os.kill(pid, signal.SIGTERM)
+        return wait_for(lambda: _gone(pid), timeout_s, 0.05)
 
     def log_tail(self, lines: int = 30) -> str:
         tails = []
-        for log in sorted(self.logs.glob("worker-*.log")):
+        for log in sorted(self.logs.glob("*.log")):
             text = log.read_text(errors="replace").splitlines()[-lines:]
             tails.append(f"--- {log.name}\n" + "\n".join(text))
         return "\n".join(tails)

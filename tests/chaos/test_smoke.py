@@ -12,16 +12,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 
 def test_ledger_graph_leaves_evidence(chaos: Chaos) -> None:
-    fleet = chaos.fleet()
-    fleet.start()
-    try:
-        with live_api(chaos.settings) as url:
-            runs = submit(url, chaos.key, [run_body() for _ in range(10)])
-            assert wait_for(lambda: ledger.terminal_count(chaos.conninfo, runs) == 10, 90), (
-                fleet.log_tail()
-            )
-    finally:
-        fleet.stop()
+    with chaos.fleet() as fleet, live_api(chaos.settings) as url:
+        fleet.start()
+        runs = submit(url, chaos.key, [run_body() for _ in range(10)])
+        assert wait_for(lambda: ledger.terminal_count(chaos.conninfo, runs) == 10, 90), (
+            fleet.log_tail()
+        )
     evidence = ledger.read(chaos.conninfo, runs)
     assert evidence.not_successful() == {}
     assert evidence.runs_without_exactly_one_effect() == {}
