@@ -142,10 +142,30 @@ class AgentsSettings(BaseModel):
     """A ``langgraph.json`` naming the graphs to serve. Unset: the built-in example graphs."""
     stream_ttl_s: int = Field(default=3600, ge=60)
     """How long a run's event stream stays readable (join-stream, reconnects) after it ends."""
-    run_lease_s: float = Field(default=30.0, gt=0)
-    """A running run's lease; a worker that stops renewing it for longer loses the run."""
+    run_lease_s: float = Field(default=15.0, gt=0)
+    """A running run's lease (renewed every third of it); a worker that stops renewing it for
+    longer loses the run to the reaper, so this bounds recovery after a worker dies."""
     queue: str = Field(default="colmeia.runs", min_length=1, max_length=200)
     """Celery queue for agent runs; deployments sharing a broker need different names."""
+
+
+class RunsSettings(BaseModel):
+    """Durable runs: the reaper, retries, time limits and the worker's drain (DESIGN §5)."""
+
+    reaper_interval_s: float = Field(default=5.0, gt=0)
+    """How often every API and worker process sweeps the ledger for lost runs."""
+    redeliver_after_s: float = Field(default=30.0, gt=0)
+    """A pending run nobody claimed for this long is sent to the workers again."""
+    max_attempts: int = Field(default=3, ge=1, le=100)
+    """Attempts per run (worker loss or transient failure); then the run is ``dead``."""
+    retry_initial_s: float = Field(default=1.0, ge=0)
+    """First backoff before retrying a transiently failed run (doubles, with jitter)."""
+    retry_max_s: float = Field(default=60.0, gt=0)
+    """Longest backoff between attempts (a provider's larger Retry-After still wins)."""
+    timeout_s: float = Field(default=600.0, gt=0)
+    """Wall-clock limit of one attempt; ``configurable.run_timeout_s`` overrides it per run."""
+    drain_timeout_s: float = Field(default=30.0, ge=0)
+    """On SIGTERM a worker lets its running runs finish for this long, then hands them back."""
 
 
 class TelemetrySettings(BaseModel):
@@ -203,6 +223,7 @@ class Settings(BaseSettings):
     budgets: BudgetSettings = BudgetSettings()
     cors: CorsSettings = CorsSettings()
     agents: AgentsSettings = AgentsSettings()
+    runs: RunsSettings = RunsSettings()
 
     @field_validator("log_level")
     @classmethod

@@ -19,6 +19,7 @@ TABLES |= {"auth_sessions", "refresh_tokens", "budgets", "budget_usage"}
 TABLES |= {"assistants", "assistant_versions", "threads", "runs", "store_items"}
 TABLES |= {"spans"}
 TABLES |= {"llm_calls"}
+TABLES |= {"run_effects"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

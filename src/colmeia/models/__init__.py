@@ -9,6 +9,7 @@ from colmeia.models.budget_usage import BudgetUsage
 from colmeia.models.llm_call import LLMCall
 from colmeia.models.refresh_token import RefreshToken
 from colmeia.models.run import Run, RunStatus
+from colmeia.models.run_effect import RunEffect
 from colmeia.models.span import Span
 from colmeia.models.store_item import StoreItem
 from colmeia.models.tenant import Tenant
@@ -29,6 +30,7 @@ __all__ = [
     "RefreshToken",
     "Role",
     "Run",
+    "RunEffect",
     "RunStatus",
     "Span",
     "StoreItem",

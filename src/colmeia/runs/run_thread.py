@@ -20,6 +20,7 @@ THREAD_STATUS = {
     RunStatus.interrupted: ThreadStatus.idle,
     RunStatus.error: ThreadStatus.error,
     RunStatus.timeout: ThreadStatus.error,
+    RunStatus.dead: ThreadStatus.error,
 }
 
 # Any (below): state values are user-defined JSON.
