@@ -35,6 +35,13 @@ from tests.fixtures.principals import create_credential
 PROJECT = Path(__file__).parent / "project" / "langgraph.json"
 LEASE_S = 3.0
 """Short, so a killed worker's runs are re-claimed within seconds (the reaper's bound)."""
+RUNS_SETTINGS: dict[str, float] = {
+    "reaper_interval_s": 0.5,
+    "redeliver_after_s": 5.0,
+    # A run may be caught by several kills in a row; the budget must outlast the chaos,
+    # since a run that dies of it is exactly what these scenarios must not see.
+    "max_attempts": 20,
+}
 WORKER_CONCURRENCY = 8
 PROMPT = "apply the effect to the ledger"
 
@@ -120,8 +127,11 @@ def chaos(pg_admin_url: str, sim_llm_url: str, tmp_path: Path) -> Iterator[Chaos
                 "run_lease_s": LEASE_S,
             },
             limits={"enabled": False},
+            runs=RUNS_SETTINGS,
         )
         env = settings_env(settings) | {
+            f"COLMEIA_RUNS__{name.upper()}": str(value) for name, value in RUNS_SETTINGS.items()
+        } | {
             "COLMEIA_AGENTS__RUN_LEASE_S": str(LEASE_S),
             "COLMEIA_DATABASE__POOL_SIZE": "4",
             "COLMEIA_LIMITS__ENABLED": "false",

@@ -90,6 +90,8 @@ class Evidence:
     """Everything the ledger says about a set of runs, read once at the end of a scenario."""
 
     statuses: dict[str, str]
+    threads: dict[str, str]
+    """run → its thread (one thread per run in this suite)."""
     errors: dict[str, str | None]
     entries: list[tuple[str, str, int]]
     effects: Counter[str]
@@ -127,7 +129,8 @@ class Evidence:
 def read(conninfo: str, run_ids: list[str]) -> Evidence:
     with psycopg.connect(conninfo) as connection:
         rows = connection.execute(
-            "SELECT id::text, status, error FROM runs WHERE id = ANY(%s::uuid[])", (run_ids,)
+            "SELECT id::text, thread_id::text, status, error FROM runs WHERE id = ANY(%s::uuid[])",
+            (run_ids,),
         ).fetchall()
         entries = connection.execute(
             "SELECT run_id::text, node, attempt FROM chaos_node_entries "
@@ -148,13 +151,14 @@ def read(conninfo: str, run_ids: list[str]) -> Evidence:
             "WHERE run_id = ANY(%s::uuid[]) ORDER BY id",
             (run_ids,),
         ).fetchall()
-    statuses = {run: status for run, status, _ in rows}
+    statuses = {run: status for run, _, status, _ in rows}
     missing = set(run_ids) - set(statuses)
     for run in missing:  # a run row that vanished is lost
         statuses[run] = "missing"
     return Evidence(
         statuses=statuses,
-        errors={run: error for run, _, error in rows} | dict.fromkeys(missing),
+        threads={run: thread for run, thread, _, _ in rows},
+        errors={run: error for run, _, _, error in rows} | dict.fromkeys(missing),
         entries=[(run, node, attempt) for run, node, attempt in entries],
         effects=Counter({key: count for key, count in effects}),
         world=Counter(key for key, _ in world),
@@ -173,20 +177,13 @@ def terminal_count(conninfo: str, run_ids: list[str]) -> int:
     return int(row[0])
 
 
-def claims_since(conninfo: str, since: datetime) -> int:
-    """Claims (moves to ``running``) the ledger recorded after ``since``."""
+def first_claim(conninfo: str, run_ids: list[str]) -> datetime | None:
+    """When the first of ``run_ids`` was claimed by a worker (None: not yet)."""
     with psycopg.connect(conninfo) as connection:
         row = connection.execute(
-            "SELECT count(*) FROM chaos_run_log WHERE status = 'running' AND at > %s", (since,)
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def first_claim_after(conninfo: str, since: datetime) -> datetime | None:
-    with psycopg.connect(conninfo) as connection:
-        row = connection.execute(
-            "SELECT min(at) FROM chaos_run_log WHERE status = 'running' AND at > %s", (since,)
+            "SELECT min(at) FROM chaos_run_log WHERE status = 'running' "
+            "AND run_id = ANY(%s::uuid[])",
+            (run_ids,),
         ).fetchone()
     return None if row is None else row[0]
 
@@ -244,3 +241,48 @@ def summary(values: list[float]) -> str:
         f"n={len(values)} median={statistics.median(values):.2f}s "
         f"p95={percentile(values, 0.95):.2f}s max={max(values):.2f}s"
     )
+
+
+def status_counts(conninfo: str, run_ids: list[str]) -> dict[str, int]:
+    """How many of ``run_ids`` are in each status (for failure messages)."""
+    with psycopg.connect(conninfo) as connection:
+        rows = connection.execute(
+            "SELECT status, count(*) FROM runs WHERE id = ANY(%s::uuid[]) GROUP BY status",
+            (run_ids,),
+        ).fetchall()
+    return {status: int(count) for status, count in rows}
+
+
+def claimed_after_finishing(log: list[Transition]) -> list[str]:
+    """Runs claimed again after the ledger had recorded them finished: a finished run re-run."""
+    finished: set[str] = set()
+    offenders = []
+    for transition in log:
+        if transition.status in TERMINAL:
+            finished.add(transition.run_id)
+        elif transition.status == "running" and transition.run_id in finished:
+            offenders.append(transition.run_id)
+    return offenders
+
+
+def parking(conninfo: str, run_ids: list[str]) -> tuple[int, int]:
+    """(runs parked at their ``hold_at`` step in attempt 1, runs that may still park there).
+
+    A run may still park while it waits for its first claim or runs its first attempt.
+    """
+    with psycopg.connect(conninfo) as connection:
+        row = connection.execute(
+            """
+            SELECT
+                count(*) FILTER (WHERE r.status = 'running' AND r.attempt = 1 AND EXISTS (
+                    SELECT 1 FROM chaos_node_entries e
+                    WHERE e.run_id = r.id AND e.attempt = 1
+                      AND e.node = (r.kwargs::jsonb -> 'input' ->> 'hold_at'))),
+                count(*) FILTER (WHERE (r.status = 'pending' AND r.attempt = 0)
+                                    OR (r.status = 'running' AND r.attempt = 1))
+            FROM runs r WHERE r.id = ANY(%s::uuid[])
+            """,
+            (run_ids,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])

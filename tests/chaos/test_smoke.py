@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.chaos import ledger
+from tests.chaos.checks import assert_exactly_once, reentries
 from tests.chaos.conftest import Chaos, run_body, submit
 from tests.fixtures.live import live_api, wait_for
 
@@ -18,10 +19,5 @@ def test_ledger_graph_leaves_evidence(chaos: Chaos) -> None:
         assert wait_for(lambda: ledger.terminal_count(chaos.conninfo, runs) == 10, 90), (
             fleet.log_tail()
         )
-    evidence = ledger.read(chaos.conninfo, runs)
-    assert evidence.not_successful() == {}
-    assert evidence.runs_without_exactly_one_effect() == {}
-    assert evidence.duplicate_effects() == {}
-    assert {(run, node) for run, node, _ in evidence.entries} == {
-        (run, node) for run in runs for node in ledger.NODES
-    }
+    evidence = assert_exactly_once(chaos.conninfo, runs)
+    assert reentries(evidence) == 0  # nothing was killed: every node entered exactly once

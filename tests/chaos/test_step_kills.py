@@ -1,0 +1,73 @@
+"""Issue #9: 100 graph runs, each killed at a random step, all finish; completed nodes run once.
+
+Each run names a random node (``hold_at``); its first attempt parks inside that node (after
+the node's entry, and for ``tools`` after its side effect), so killing the workers then kills
+every parked run exactly at its chosen step. The workers are SIGKILLed whenever they are full
+of parked runs and replaced. Afterwards every run must have succeeded, its chosen node must
+have been entered twice (cut off, then redone), every node before it exactly once, and the
+effect applied once even when the kill landed after it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from tests.chaos import ledger
+from tests.chaos.checks import assert_exactly_once, reentries
+from tests.chaos.conftest import Chaos, run_body, submit
+from tests.fixtures.live import live_api, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+
+RUNS = 100
+WORKERS = 2
+CONCURRENCY = 25
+CAPACITY = WORKERS * CONCURRENCY
+LIMIT_S = 200.0
+
+
+def test_100_runs_killed_at_a_random_step_finish_with_each_node_run_once(chaos: Chaos) -> None:
+    seed = random.randrange(2**32)
+    chosen = random.Random(seed)
+    holds = [chosen.choice(ledger.NODES) for _ in range(RUNS)]
+    print(f"\nseed {seed}: holds per node {({node: holds.count(node) for node in ledger.NODES})}")
+
+    def saturated() -> bool:
+        parked, may_park = ledger.parking(chaos.conninfo, runs)
+        return parked > 0 and (parked >= min(CAPACITY, may_park))
+
+    rounds = 0
+    with chaos.fleet(CONCURRENCY) as fleet, live_api(chaos.settings) as url:
+        for _ in range(WORKERS):
+            fleet.start()
+        runs = submit(url, chaos.key, [run_body(step_s=0.05, hold_at=node) for node in holds])
+        started = time.monotonic()
+        while ledger.parking(chaos.conninfo, runs)[1] and time.monotonic() - started < LIMIT_S:
+            assert wait_for(saturated, 60, 0.2), (
+                f"runs did not reach their kill step: {ledger.status_counts(chaos.conninfo, runs)}"
+                f"\n{fleet.log_tail()}"
+            )
+            for pid in fleet.alive():
+                fleet.kill(pid)
+                fleet.start()
+            rounds += 1
+        assert wait_for(lambda: ledger.terminal_count(chaos.conninfo, runs) == RUNS, 60, 0.5), (
+            f"runs never finished: {ledger.status_counts(chaos.conninfo, runs)}\n"
+            + fleet.log_tail()
+        )
+
+    evidence = assert_exactly_once(chaos.conninfo, runs)
+    entered = evidence.entries_by_node()
+    killed_at_step = [
+        run for run, node in zip(runs, holds, strict=True) if entered[(run, node)][:1] == [1]
+        and len(entered[(run, node)]) == 2
+    ]
+    recoveries = ledger.recovery_times(evidence.log, fleet.kills)
+    print(
+        f"kill rounds: {rounds}; runs killed at their step and resumed: {len(killed_at_step)}; "
+        f"node re-entries: {reentries(evidence)}; recovery {ledger.summary(recoveries)}"
+    )
+    assert len(killed_at_step) == RUNS, "some runs were not killed at their chosen step"
