@@ -42,6 +42,7 @@ from colmeia.llm.gateway import Gateway
 from colmeia.openai_compat.endpoints import router as openai_router
 from colmeia.redis import create_redis
 from colmeia.runs.events import RunEvents
+from colmeia.runs.policy import RunPolicy
 from colmeia.runtime import resolve_redis_url
 from colmeia.telemetry.endpoints import metrics_router
 from colmeia.telemetry.setup import configure_telemetry
@@ -65,6 +66,7 @@ class State(TypedDict):
     graphs: GraphRegistry
     run_events: RunEvents
     job_queue: JobQueue
+    run_policy: RunPolicy
 
 
 def _llm_probe(settings: Settings) -> tuple[str | None, dict[str, str]]:
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "graphs": agents.graphs,
                 "run_events": agents.run_events,
                 "job_queue": agents.job_queue,
+                "run_policy": agents.run_policy,
                 "sessionmaker": sessionmaker,
                 "redis": redis,
                 "key_pepper": pepper,

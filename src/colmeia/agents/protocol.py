@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from colmeia.config import Settings
 from colmeia.db import Sessionmaker
 from colmeia.runs.endpoints import router as runs_router
 from colmeia.runs.events import RunEvents
+from colmeia.runs.policy import RunPolicy
+from colmeia.runs.reaper import Reaper
 from colmeia.store.endpoints import router as store_router
 from colmeia.threads.endpoints import router as threads_router
 from colmeia.worker.app import create_celery
@@ -36,6 +39,7 @@ class AgentProtocol:
     graphs: GraphRegistry
     run_events: RunEvents
     job_queue: JobQueue
+    run_policy: RunPolicy
     stack: AsyncExitStack
 
     async def aclose(self) -> None:
@@ -46,7 +50,8 @@ async def open_agent_protocol(
     settings: Settings, sessionmaker: Sessionmaker, redis: Redis, redis_url: str
 ) -> AgentProtocol:
     """Load the graphs (a bad ``langgraph.json`` fails start-up here, naming file and graph),
-    open the checkpointer, create each graph's default assistant, and the run transport."""
+    open the checkpointer, create each graph's default assistant, the run transport, and the
+    reaper (every replica sweeps; its updates are conditional, so they never collide)."""
     stack = AsyncExitStack()
     graphs = await stack.enter_async_context(
         serve_graphs(
@@ -62,9 +67,17 @@ async def open_agent_protocol(
     except BaseException:
         await stack.aclose()
         raise
+    run_events = RunEvents(redis, settings.agents.stream_ttl_s)
+    job_queue = JobQueue(create_celery(settings, redis_url))
+    policy = RunPolicy.of(settings.runs)
+    sweeping = asyncio.create_task(
+        Reaper(sessionmaker, run_events, job_queue, policy).sweep_forever(), name="reaper"
+    )
+    stack.callback(sweeping.cancel)
     return AgentProtocol(
         graphs=graphs,
-        run_events=RunEvents(redis, settings.agents.stream_ttl_s),
-        job_queue=JobQueue(create_celery(settings, redis_url)),
+        run_events=run_events,
+        job_queue=job_queue,
+        run_policy=policy,
         stack=stack,
     )

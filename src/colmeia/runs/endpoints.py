@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.exc import IntegrityError
 
 from colmeia.agents.deps import GraphsDep
 from colmeia.auth.deps import CurrentPrincipal
@@ -19,8 +20,9 @@ from colmeia.db import unit_of_work
 from colmeia.deps import SessionDep, get_sessionmaker
 from colmeia.errors import ValidationFailed
 from colmeia.models import Run, RunStatus
-from colmeia.runs.deps import JobQueueDep, RunEventsDep
+from colmeia.runs.deps import IdempotencyKeyDep, JobQueueDep, RunEventsDep, get_run_policy
 from colmeia.runs.events import RunEvents
+from colmeia.runs.idempotency import Idempotency
 from colmeia.runs.ledger_retry import ledger_retry
 from colmeia.runs.schemas import RunCreate, RunRead
 from colmeia.runs.service import run as run_service
@@ -43,15 +45,34 @@ async def _create(
     graphs: GraphsDep,
     events: RunEvents,
     queue: JobQueueDep,
+    key: str | None,
 ) -> Run:
+    idempotency = Idempotency.of(key, thread_id, body) if key else None
+    sessionmaker = get_sessionmaker(request)
 
     async def commit() -> tuple[Run, AfterCommit]:
-        async with unit_of_work(get_sessionmaker(request)) as session:
+        async with unit_of_work(sessionmaker) as session:
             return await run_service.create(
-                session, principal, thread_id, body, set(graphs), events
+                session,
+                principal,
+                thread_id,
+                body,
+                set(graphs),
+                events,
+                get_run_policy(request),
+                idempotency,
             )
 
-    run, after = await ledger_retry(commit)()  # SQLite under a burst: busy, not broken
+    try:
+        run, after = await ledger_retry(commit)()  # SQLite under a burst: busy, not broken
+    except IntegrityError:
+        if idempotency is None:
+            raise
+        async with unit_of_work(sessionmaker) as session:  # a concurrent duplicate won the key
+            existing = await run_service.replay(session, principal, idempotency)
+        if existing is None:
+            raise
+        return existing
     await after.flush(queue)
     return run
 
@@ -91,8 +112,9 @@ async def create(
     events: RunEventsDep,
     queue: JobQueueDep,
     response: Response,
+    idempotency_key: IdempotencyKeyDep,
 ) -> RunRead:
-    run = await _create(request, principal, thread_id, body, graphs, events, queue)
+    run = await _create(request, principal, thread_id, body, graphs, events, queue, idempotency_key)
     response.headers.update(_locations(run, stateless=False))
     return RunRead.of(run)
 
@@ -106,8 +128,9 @@ async def stream(
     graphs: GraphsDep,
     events: RunEventsDep,
     queue: JobQueueDep,
+    idempotency_key: IdempotencyKeyDep,
 ) -> StreamingResponse:
-    run = await _create(request, principal, thread_id, body, graphs, events, queue)
+    run = await _create(request, principal, thread_id, body, graphs, events, queue, idempotency_key)
     return _stream_response(events, run, body, stateless=False)
 
 
@@ -120,8 +143,9 @@ async def wait(
     graphs: GraphsDep,
     events: RunEventsDep,
     queue: JobQueueDep,
+    idempotency_key: IdempotencyKeyDep,
 ) -> JSONResponse:
-    run = await _create(request, principal, thread_id, body, graphs, events, queue)
+    run = await _create(request, principal, thread_id, body, graphs, events, queue, idempotency_key)
     output = await _output(events, run.id)
     return JSONResponse(output, headers=_locations(run, stateless=False, resume="join"))
 
@@ -135,8 +159,9 @@ async def create_stateless(
     events: RunEventsDep,
     queue: JobQueueDep,
     response: Response,
+    idempotency_key: IdempotencyKeyDep,
 ) -> RunRead:
-    run = await _create(request, principal, None, body, graphs, events, queue)
+    run = await _create(request, principal, None, body, graphs, events, queue, idempotency_key)
     response.headers.update(_locations(run, stateless=True))
     return RunRead.of(run)
 
@@ -149,8 +174,9 @@ async def stream_stateless(
     graphs: GraphsDep,
     events: RunEventsDep,
     queue: JobQueueDep,
+    idempotency_key: IdempotencyKeyDep,
 ) -> StreamingResponse:
-    run = await _create(request, principal, None, body, graphs, events, queue)
+    run = await _create(request, principal, None, body, graphs, events, queue, idempotency_key)
     return _stream_response(events, run, body, stateless=True)
 
 
@@ -162,8 +188,9 @@ async def wait_stateless(
     graphs: GraphsDep,
     events: RunEventsDep,
     queue: JobQueueDep,
+    idempotency_key: IdempotencyKeyDep,
 ) -> JSONResponse:
-    run = await _create(request, principal, None, body, graphs, events, queue)
+    run = await _create(request, principal, None, body, graphs, events, queue, idempotency_key)
     output = await _output(events, run.id)
     return JSONResponse(output, headers=_locations(run, stateless=True))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from colmeia.errors import Conflict, NotFound
+from colmeia.errors import Conflict, NotFound, ValidationFailed
 
 
 class RunNotFound(NotFound):
@@ -21,3 +21,22 @@ class ThreadBusy(Conflict):
 class RunStillActive(Conflict):
     def __init__(self, run_id: object) -> None:
         super().__init__(f"run {run_id} is still pending or running; cancel it first")
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    """The key already created a run from a different request (IETF idempotency draft: 422)."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Idempotency-Key {key!r} was already used for a different request; "
+            "send a new key for a new run"
+        )
+
+
+class InvalidRunTimeout(ValidationFailed):
+    def __init__(self, value: object) -> None:
+        super().__init__(
+            f"config.configurable.run_timeout_s must be a positive number of seconds, not {value!r}"
+        )

@@ -2,7 +2,9 @@
 
 The claim is a conditional update (pending → running, attempt + 1); a duplicate or stale
 delivery loses it and returns without effects. While the graph runs, a watcher renews the
-lease and polls for a cancel request; every final write names the claimed attempt.
+lease, polls for a cancel request and enforces the attempt's time limit; every final write
+names the claimed attempt. A transient failure sends the run back to ``pending`` with a backoff
+(the next attempt resumes from the last checkpoint); a run out of attempts becomes ``dead``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -24,17 +26,22 @@ from colmeia.kit.jsonable import jsonable
 from colmeia.kit.time import utc_now
 from colmeia.models import Run, RunStatus
 from colmeia.runs.events import RunEvents
+from colmeia.runs.failures import RunFailure, assess, backoff
 from colmeia.runs.ledger_retry import ledger_retry
+from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.run_thread import rollback_thread, settle_thread
 from colmeia.runs.streaming import EventTranslator, langgraph_modes
+from colmeia.telemetry.metrics import DEAD_LETTERS
 from colmeia.threads.repository import ThreadRepository
-from colmeia.worker.enqueue import JobQueue
+from colmeia.worker.enqueue import AfterCommit, JobQueue
 
 logger = logging.getLogger("colmeia.runs")
 
 EXECUTE_TASK = "runs.execute"
 CANCEL_POLL_S = 0.2
+TIMED_OUT = "timeout"
+"""`_watch`'s answer when the attempt ran out of time (a cancel action is the other)."""
 
 # Any (below): graph input, state and stream chunks are user-defined.
 
@@ -49,6 +56,7 @@ class ExecutionContext:
     queue: JobQueue
     owner: str
     lease_s: float
+    policy: RunPolicy = field(default_factory=RunPolicy)
 
 
 @dataclass
@@ -59,6 +67,8 @@ class Outcome:
     cancel_action: str | None = None
     paused: bool = False
     """The graph stopped with work left (interrupt, breakpoint, cancel): thread "interrupted"."""
+    retry: RunFailure | None = None
+    """Set when the failure was transient: the run goes back to pending (attempts permitting)."""
 
 
 async def execute_run(context: ExecutionContext, run_id: uuid.UUID) -> None:
@@ -72,11 +82,25 @@ async def execute_run(context: ExecutionContext, run_id: uuid.UUID) -> None:
             outcome.output = await rollback_thread(context.graphs, run)
         elif outcome.cancel_action is not None:
             outcome.output, outcome.paused = await _current_values(context, run)
+    except asyncio.CancelledError:  # the worker is shutting down past its drain time
+        await asyncio.shield(ledger_retry(_hand_back)(context, run))
+        raise
     except Exception as error:  # infrastructure failed mid-run: record it rather than vanish
-        outcome = await _failed(context, run, error, "the run could not complete")
-    following = await ledger_retry(_record)(context, run, outcome)
-    if following is not None:  # the thread's next waiting run (enqueue / interrupt strategies)
-        await context.queue.send(EXECUTE_TASK, {"run_id": str(following)})
+        outcome = _failed(run, error, "the run could not complete")
+    after = await ledger_retry(_record)(context, run, _spend_attempt(run, outcome))
+    await after.flush(context.queue)
+
+
+async def _hand_back(context: ExecutionContext, run: Run) -> None:
+    """Give an unfinished run back to the ledger (pending, due now) and send it again, so
+    another worker resumes it from its last checkpoint without waiting for the lease."""
+    now = utc_now()
+    async with unit_of_work(context.sessionmaker) as session:
+        released = await RunRepository(session).retry_later(
+            run.id, run.attempt, "the worker shut down during the run", now, now
+        )
+    if released:
+        await AfterCommit(jobs=[(EXECUTE_TASK, {"run_id": str(run.id)}, None)]).flush(context.queue)
 
 
 async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:
@@ -86,7 +110,10 @@ async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:
         won = await repository.claim(
             run_id, context.owner, now, now + timedelta(seconds=context.lease_s)
         )
-        return await repository.get_any(run_id) if won else None
+        run = await repository.get_any(run_id) if won else None
+        if run is not None:
+            run.deadline_at = now + timedelta(seconds=run.timeout_s or context.policy.timeout_s)
+        return run
 
 
 def _run_config(run: Run) -> RunnableConfig:
@@ -129,21 +156,28 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
     try:
         graph = await context.graphs.get(run.kwargs["graph_id"], config)
     except Exception as error:  # a graph factory or checkpointer failing fails this run
-        return await _failed(context, run, error)
+        return _failed(run, error)
     await context.events.publish(
         run.id, "metadata", {"run_id": str(run.id), "attempt": run.attempt}
     )
     translator = EventTranslator(run.kwargs.get("stream_mode") or ["values"])
     task = asyncio.create_task(_stream(context, graph, run, config, translator))
     action = await _watch(context, run, task)
+    if action == TIMED_OUT:
+        limit = run.timeout_s or context.policy.timeout_s
+        return Outcome(
+            RunStatus.timeout,
+            error=f"RunTimeout: the run exceeded its time limit of {limit:g} s",
+            cancel_action=action,
+        )
     if action is not None:
         return Outcome(RunStatus.interrupted, cancel_action=action)
     try:
         task.result()
     except GraphRecursionError as error:
-        return await _failed(context, run, error, "recursion limit reached")
+        return _failed(run, error, "recursion limit reached")
     except Exception as error:  # the graph's own failure ends this run, not the worker
-        return await _failed(context, run, error)
+        return _failed(run, error)
     return await _completed(graph, config, translator)
 
 
@@ -184,26 +218,44 @@ async def _stream(
 
 
 async def _watch(context: ExecutionContext, run: Run, task: asyncio.Task[None]) -> str | None:
-    """Wait for the graph; renew the lease and honour cancel requests meanwhile.
+    """Wait for the graph; renew the lease, honour cancel requests and the time limit meanwhile.
 
-    Returns the cancel action when the run was stopped, else None.
+    Returns the cancel action (or `TIMED_OUT`) when the run was stopped, else None. Cancelled
+    itself (worker shutdown), it cancels the graph first.
     """
     renew_every = max(context.lease_s / 3, CANCEL_POLL_S)
     last_renewal = asyncio.get_running_loop().time()
+    deadline = last_renewal + _remaining_s(run)
     while not task.done():
-        await asyncio.wait({task}, timeout=CANCEL_POLL_S)
+        try:
+            await asyncio.wait({task}, timeout=CANCEL_POLL_S)
+        except asyncio.CancelledError:
+            await _stop(task)
+            raise
         if task.done():
             break
         action = await context.events.cancel_requested(run.id)
-        if action is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            return action
         now = asyncio.get_running_loop().time()
+        if action is None and now >= deadline:
+            action = TIMED_OUT
+        if action is not None:
+            await _stop(task)
+            return action
         if now - last_renewal >= renew_every:
             last_renewal = now
             await ledger_retry(_renew)(context, run)
     return None
+
+
+def _remaining_s(run: Run) -> float:
+    if run.deadline_at is None:
+        return float("inf")
+    return (run.deadline_at - utc_now()).total_seconds()
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _renew(context: ExecutionContext, run: Run) -> None:
@@ -212,19 +264,35 @@ async def _renew(context: ExecutionContext, run: Run) -> None:
         await RunRepository(session).renew(run.id, run.attempt, until)
 
 
-async def _failed(
-    context: ExecutionContext, run: Run, error: BaseException, reason: str | None = None
-) -> Outcome:
+def _failed(run: Run, error: BaseException, reason: str | None = None) -> Outcome:
+    """The outcome of a failed attempt; transient failures are marked for a retry."""
     message = f"{reason}: {error}" if reason else str(error)
-    logger.warning("run %s failed: %s: %s", run.id, type(error).__name__, message)
-    await context.events.publish(
-        run.id, "error", {"error": type(error).__name__, "message": message}
+    failure = assess(error)
+    logger.warning(
+        "run %s attempt %s failed (%s): %s: %s",
+        run.id,
+        run.attempt,
+        "transient" if failure.transient else "permanent",
+        type(error).__name__,
+        message,
     )
     return Outcome(
         RunStatus.error,
         error=f"{type(error).__name__}: {message}",
         output={"__error__": {"error": type(error).__name__, "message": message}},
+        retry=failure if failure.transient else None,
     )
+
+
+def _spend_attempt(run: Run, outcome: Outcome) -> Outcome:
+    """A transient failure with attempts left goes back to pending; without, the run is dead."""
+    if outcome.retry is None:
+        return outcome
+    if run.attempt < run.max_attempts:
+        return Outcome(RunStatus.pending, error=outcome.error, retry=outcome.retry)
+    error = f"gave up after {run.attempt} attempts; last error: {outcome.error}"
+    output = {"__error__": {"error": "RunDead", "message": error}}
+    return Outcome(RunStatus.dead, error=error, output=output)
 
 
 async def _completed(graph: Graph, config: RunnableConfig, translator: EventTranslator) -> Outcome:
@@ -237,26 +305,60 @@ async def _completed(graph: Graph, config: RunnableConfig, translator: EventTran
     return Outcome(RunStatus.success, output=output, paused=bool(snapshot.next))
 
 
-async def _record(context: ExecutionContext, run: Run, outcome: Outcome) -> uuid.UUID | None:
-    """Write the terminal status (fenced by the attempt), then end the event stream.
+async def _record(context: ExecutionContext, run: Run, outcome: Outcome) -> AfterCommit:
+    """Write the outcome (fenced by the attempt), then end the event stream.
 
-    Returns the thread's next waiting run, if any.
+    Returns what to send once written: the retry, or the thread's next waiting run.
     """
+    after = AfterCommit()
+    if outcome.status == RunStatus.pending:
+        await _retry_later(context, run, outcome, after)
+        return after
     async with unit_of_work(context.sessionmaker) as session:
-        repository = RunRepository(session)
-        if not await repository.finish(
-            run.id, run.attempt, outcome.status, outcome.error, utc_now()
-        ):
-            return None  # lost the claim (reaped and re-run elsewhere): no effects from here
+        if not await _write_end(RunRepository(session), run, outcome):
+            return after  # lost the claim (reaped and re-run elsewhere): no effects from here
         following = await settle_thread(
             session, run, outcome.status, outcome.output, outcome.paused
         )
         if outcome.cancel_action == "rollback":
-            await repository.delete(run.id)
+            await RunRepository(session).delete(run.id)
+    if following is not None:  # the thread's next waiting run (enqueue / interrupt strategies)
+        after.enqueue(EXECUTE_TASK, run_id=str(following))
+    if outcome.status in (RunStatus.error, RunStatus.dead, RunStatus.timeout):
+        error = outcome.error or outcome.status.value
+        name, _, message = error.partition(": ")
+        await context.events.publish(run.id, "error", {"error": name, "message": message or name})
     await context.events.finish(run.id, outcome.output, outcome.status.value)
     if run.kwargs.get("temporary"):
         await _drop_temporary_thread(context, run)
-    return following
+    return after
+
+
+async def _write_end(repository: RunRepository, run: Run, outcome: Outcome) -> bool:
+    if outcome.status == RunStatus.dead:
+        won = await repository.bury(run.id, run.attempt, outcome.error or "", utc_now())
+        if won:
+            DEAD_LETTERS.labels(reason="attempts_exhausted").inc()
+        return won
+    return await repository.finish(run.id, run.attempt, outcome.status, outcome.error, utc_now())
+
+
+async def _retry_later(
+    context: ExecutionContext, run: Run, outcome: Outcome, after: AfterCommit
+) -> None:
+    assert outcome.retry is not None
+    policy = context.policy
+    delay = backoff(run.attempt, outcome.retry, policy.retry_initial_s, policy.retry_max_s)
+    now = utc_now()
+    async with unit_of_work(context.sessionmaker) as session:
+        won = await RunRepository(session).retry_later(
+            run.id, run.attempt, outcome.error or "", now + delay, now
+        )
+    if won:
+        logger.info(
+            "run %s retries in %.1f s (attempt %s done)", run.id, delay.total_seconds(), run.attempt
+        )
+        after.enqueue(EXECUTE_TASK, countdown=delay.total_seconds(), run_id=str(run.id))
 
 
 async def _current_values(context: ExecutionContext, run: Run) -> tuple[Any, bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,6 +24,10 @@ class RunRepository:
 
     async def get(self, run_id: uuid.UUID, tenant_id: uuid.UUID) -> Run | None:
         statement = select(Run).where(Run.id == run_id, Run.tenant_id == tenant_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def by_idempotency_key(self, tenant_id: uuid.UUID, key: str) -> Run | None:
+        statement = select(Run).where(Run.tenant_id == tenant_id, Run.idempotency_key == key)
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def get_any(self, run_id: uuid.UUID) -> Run | None:
@@ -59,8 +63,9 @@ class RunRepository:
     async def claim(
         self, run_id: uuid.UUID, owner: str, now: datetime, lease_until: datetime
     ) -> bool:
-        """pending → running, attempt + 1, when no other run of the thread is running and no
-        older one is waiting (so ``enqueue`` keeps order). False: someone else has it."""
+        """pending → running, attempt + 1, when the run is due (``available_at``), no other run
+        of the thread is running and no older one is waiting (so ``enqueue`` keeps order).
+        False: someone else has it, or it is not its time yet."""
         other = aliased(Run)
         blocked = exists().where(
             other.thread_id == Run.thread_id,
@@ -72,7 +77,12 @@ class RunRepository:
         )
         statement = (
             update(Run)
-            .where(Run.id == run_id, Run.status == RunStatus.pending, ~blocked)
+            .where(
+                Run.id == run_id,
+                Run.status == RunStatus.pending,
+                or_(Run.available_at.is_(None), Run.available_at <= now),
+                ~blocked,
+            )
             .values(
                 status=RunStatus.running,
                 attempt=Run.attempt + 1,
@@ -119,6 +129,93 @@ class RunRepository:
         )
         return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
+    async def retry_later(
+        self, run_id: uuid.UUID, attempt: int, error: str, available_at: datetime, now: datetime
+    ) -> bool:
+        """running → pending until ``available_at`` (backoff), for the attempt holding the claim.
+        The attempt count is kept: the next claim increments it."""
+        statement = (
+            update(Run)
+            .where(Run.id == run_id, Run.attempt == attempt, Run.status == RunStatus.running)
+            .values(
+                status=RunStatus.pending,
+                error=error,
+                lease_owner=None,
+                lease_expires_at=None,
+                deadline_at=None,
+                available_at=available_at,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+    async def bury(self, run_id: uuid.UUID, attempt: int, error: str, now: datetime) -> bool:
+        """running → dead (the dead-letter list), for the attempt holding the claim."""
+        statement = (
+            update(Run)
+            .where(Run.id == run_id, Run.attempt == attempt, Run.status == RunStatus.running)
+            .values(**_dead_values(error, now))
+            .execution_options(synchronize_session=False)
+        )
+        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+    async def release_expired(self, now: datetime) -> list[uuid.UUID]:
+        """running runs whose lease expired, with attempts left → pending (attempt kept).
+
+        One statement: replicas sweeping at once each get a disjoint set of ids.
+        """
+        statement = (
+            update(Run)
+            .where(_lease_expired(now), Run.attempt < Run.max_attempts)
+            .values(
+                status=RunStatus.pending,
+                error="the worker running it was lost (lease expired)",
+                lease_owner=None,
+                lease_expires_at=None,
+                deadline_at=None,
+                available_at=now,
+                updated_at=now,
+            )
+            .returning(Run.id)
+            .execution_options(synchronize_session=False)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def bury_expired(self, now: datetime) -> list[Run]:
+        """running runs whose lease expired on their last attempt → dead."""
+        error = "the worker running its last attempt was lost (lease expired)"
+        statement = (
+            update(Run)
+            .where(_lease_expired(now), Run.attempt >= Run.max_attempts)
+            .values(**_dead_values(error, now))
+            .returning(Run)
+            .execution_options(synchronize_session=False)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def redeliver_stale(self, cutoff: datetime, now: datetime) -> list[uuid.UUID]:
+        """pending runs due since before ``cutoff`` that nobody claimed (the enqueue was lost,
+        or the message died with a worker): touched so that only one sweep sends each again.
+        Runs waiting behind a running run of their thread are left alone (it sends them on)."""
+        other = aliased(Run)
+        thread_busy = exists().where(
+            other.thread_id == Run.thread_id, other.status == RunStatus.running
+        )
+        statement = (
+            update(Run)
+            .where(
+                Run.status == RunStatus.pending,
+                Run.updated_at < cutoff,
+                or_(Run.available_at.is_(None), Run.available_at < cutoff),
+                ~thread_busy,
+            )
+            .values(updated_at=now)
+            .returning(Run.id)
+            .execution_options(synchronize_session=False)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
     async def stop_pending(self, run_id: uuid.UUID, status: RunStatus, now: datetime) -> bool:
         """pending → ``status`` for a run no worker has claimed yet."""
         statement = (
@@ -131,3 +228,20 @@ class RunRepository:
 
     async def delete(self, run_id: uuid.UUID) -> None:
         await self.session.execute(delete(Run).where(Run.id == run_id))
+
+
+def _lease_expired(now: datetime) -> ColumnElement[bool]:
+    return and_(Run.status == RunStatus.running, Run.lease_expires_at < now)
+
+
+def _dead_values(error: str, now: datetime) -> dict[str, object]:
+    return {
+        "status": RunStatus.dead,
+        "error": error,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "deadline_at": None,
+        "dead_at": now,
+        "ended_at": now,
+        "updated_at": now,
+    }

@@ -7,6 +7,7 @@ A run is committed as ``pending`` before anything is sent; the caller flushes th
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +16,16 @@ from colmeia.assistants.service import assistant as assistant_service
 from colmeia.auth.principal import Principal
 from colmeia.kit.time import utc_now
 from colmeia.models import Assistant, Run, RunStatus, Thread, ThreadStatus
-from colmeia.runs.errors import RunNotFound, RunStillActive, ThreadBusy
+from colmeia.runs.errors import (
+    IdempotencyKeyReused,
+    InvalidRunTimeout,
+    RunNotFound,
+    RunStillActive,
+    ThreadBusy,
+)
 from colmeia.runs.events import RunEvents
+from colmeia.runs.idempotency import Idempotency
+from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.schemas import RunCreate
 from colmeia.threads.errors import ThreadNotFound
@@ -44,6 +53,16 @@ def _merge_config(assistant: Assistant, body: RunCreate) -> dict[str, Any]:
     return config
 
 
+def run_timeout_s(config: dict[str, Any]) -> float | None:
+    """The run's own time limit, ``config.configurable.run_timeout_s`` (None: the default)."""
+    value = (config.get("configurable") or {}).get("run_timeout_s")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e7:
+        raise InvalidRunTimeout(value)
+    return float(value)
+
+
 def run_kwargs(assistant: Assistant, body: RunCreate, temporary: bool) -> dict[str, Any]:
     """Everything the worker needs, frozen at creation (assistant config merged in)."""
     return {
@@ -60,6 +79,10 @@ def run_kwargs(assistant: Assistant, body: RunCreate, temporary: bool) -> dict[s
         "temporary": temporary,
         "webhook": body.webhook,
     }
+
+
+def _due(after_seconds: float | None) -> datetime | None:
+    return utc_now() + timedelta(seconds=after_seconds) if after_seconds else None
 
 
 class RunService:
@@ -81,8 +104,20 @@ class RunService:
         body: RunCreate,
         graph_ids: set[str],
         events: RunEvents,
+        policy: RunPolicy | None = None,
+        idempotency: Idempotency | None = None,
     ) -> tuple[Run, AfterCommit]:
-        """A pending run on ``thread_id`` (or on a temporary thread for a stateless run)."""
+        """A pending run on ``thread_id`` (or on a temporary thread for a stateless run).
+
+        With ``idempotency``, a key this tenant already used returns that run (and nothing to
+        send); a concurrent duplicate fails the commit on the unique key instead, and the
+        caller then calls `replay`.
+        """
+        if idempotency is not None:
+            existing = await self.replay(session, principal, idempotency)
+            if existing is not None:
+                return existing, AfterCommit()
+        policy = policy or RunPolicy()
         assistant_id = assistant_service.resolve_id(body.assistant_id, graph_ids)
         assistant = await assistant_service.get(session, principal, assistant_id)
         temporary = thread_id is None
@@ -99,6 +134,11 @@ class RunService:
             metadata_=body.metadata,
             kwargs=run_kwargs(assistant, body, temporary and body.on_completion != "keep"),
             multitask_strategy=body.multitask_strategy,
+            max_attempts=policy.max_attempts,
+            timeout_s=run_timeout_s(body.config),
+            available_at=_due(body.after_seconds),
+            idempotency_key=idempotency.key if idempotency else None,
+            request_hash=idempotency.request_hash if idempotency else None,
         )
         await RunRepository(session).add(run)
         thread.metadata_ = {
@@ -109,6 +149,21 @@ class RunService:
         thread.status, thread.updated_at = ThreadStatus.busy, utc_now()
         after.enqueue(EXECUTE_TASK, countdown=body.after_seconds, run_id=str(run.id))
         return run, after
+
+    async def replay(
+        self, session: AsyncSession, principal: Principal, idempotency: Idempotency
+    ) -> Run | None:
+        """The run this tenant already created under the key, if any.
+
+        Raises:
+            IdempotencyKeyReused: the key was used with a different request.
+        """
+        existing = await RunRepository(session).by_idempotency_key(
+            principal.tenant_id, idempotency.key
+        )
+        if existing is not None and existing.request_hash != idempotency.request_hash:
+            raise IdempotencyKeyReused(idempotency.key)
+        return existing
 
     async def _make_room(
         self,

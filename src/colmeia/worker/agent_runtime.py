@@ -3,7 +3,11 @@
 Celery's thread pool gives each delivery a thread; the thread hands its coroutine to this loop
 and waits, so the message is acknowledged (``acks_late``) only when the run is done, while one
 process executes many I/O-bound runs at once on one loop (DESIGN §5, "asyncio hand-off").
-Resources are built on the first run, inside the worker process, never at import.
+Resources are built inside the worker process, never at import: at worker start (`start`, off
+the boot path) or on the first run, whichever comes first. The loop also runs the reaper.
+
+On shutdown (`drain`) the runs in flight get ``drain_timeout_s`` to finish; those still running
+then are cancelled, which hands them back to the ledger (pending, re-sent) for another worker.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from colmeia.db import create_engine, make_sessionmaker
 from colmeia.redis import create_redis
 from colmeia.runs.events import RunEvents
 from colmeia.runs.executor import ExecutionContext
+from colmeia.runs.policy import RunPolicy
+from colmeia.runs.reaper import Reaper
 from colmeia.worker.enqueue import JobQueue
 
 START_TIMEOUT_S = 120.0
@@ -42,12 +48,48 @@ class AgentRuntime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._context: ExecutionContext | None = None
         self._stack = AsyncExitStack()
+        self._active: set[asyncio.Task[Any]] = set()
+        """Runs in flight; touched only on the loop's thread."""
+
+    def start(self) -> None:
+        """Open the loop, the resources and the reaper now rather than on the first run."""
+        self._ensure()
 
     def run(self, build: Callable[[ExecutionContext], Coroutine[Any, Any, T]]) -> T:
         """Run ``build(context)`` on the runtime's loop and wait for its result."""
         loop, context = self._ensure()
-        future: Future[T] = asyncio.run_coroutine_threadsafe(build(context), loop)
+        future: Future[T] = asyncio.run_coroutine_threadsafe(self._tracked(build, context), loop)
         return future.result()
+
+    async def _tracked(
+        self, build: Callable[[ExecutionContext], Coroutine[Any, Any, T]], context: ExecutionContext
+    ) -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        self._active.add(task)
+        try:
+            return await build(context)
+        finally:
+            self._active.discard(task)
+
+    def drain(self, timeout_s: float) -> None:
+        """Let the runs in flight finish for ``timeout_s``, then cancel the rest (each hands its
+        run back to the ledger). Blocks until they are done or handed back."""
+        with self._lock:
+            loop = self._loop
+        if loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._drain(timeout_s), loop).result()
+
+    async def _drain(self, timeout_s: float) -> None:
+        active = set(self._active)
+        if not active:
+            return
+        _, pending = await asyncio.wait(active, timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
 
     def _ensure(self) -> tuple[asyncio.AbstractEventLoop, ExecutionContext]:
         with self._lock:
@@ -76,11 +118,16 @@ class AgentRuntime:
         )
         self._stack.push_async_callback(engine.dispose)
         self._stack.push_async_callback(redis.aclose)
-        return ExecutionContext(
+        context = ExecutionContext(
             sessionmaker=make_sessionmaker(engine),
             graphs=graphs,
             events=RunEvents(redis, settings.agents.stream_ttl_s),
             queue=JobQueue(self._celery),
             owner=f"{socket.gethostname()}:{os.getpid()}",
             lease_s=settings.agents.run_lease_s,
+            policy=RunPolicy.of(settings.runs),
         )
+        reaper = Reaper(context.sessionmaker, context.events, context.queue, context.policy)
+        sweeping = asyncio.create_task(reaper.sweep_forever(), name="reaper")
+        self._stack.callback(sweeping.cancel)
+        return context

@@ -6,6 +6,7 @@ Tasks take ids and re-fetch; the DB is the ledger, Celery only the transport (DE
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import redis as redis_sync
@@ -58,6 +59,35 @@ class Heartbeat(bootsteps.StartStopStep):
             logger.warning("worker heartbeat failed: %s", error)
 
 
+class AgentRuns(bootsteps.StartStopStep):
+    """Opens the agent runtime (and its reaper) when the worker starts; on a warm shutdown,
+    drains it before the pool is stopped (runs in flight finish, up to the drain timeout)."""
+
+    requires = ("celery.worker.components:Pool",)
+
+    def start(self, parent: WorkController) -> None:
+        runtime = _runtime(parent)
+        # Loading graphs takes seconds: off the boot path (a first run waits on the same lock).
+        threading.Thread(target=_start_quietly, args=(runtime,), daemon=True).start()
+
+    def stop(self, parent: WorkController) -> None:
+        timeout = float(parent.app.conf["colmeia_drain_timeout_s"])
+        logger.info("draining agent runs (up to %.0f s)", timeout)
+        _runtime(parent).drain(timeout)
+
+
+def _runtime(parent: WorkController) -> AgentRuntime:
+    runtime: AgentRuntime = parent.app.colmeia_agents
+    return runtime
+
+
+def _start_quietly(runtime: AgentRuntime) -> None:
+    try:
+        runtime.start()
+    except Exception:  # the first run retries the start and fails visibly then
+        logger.exception("could not open the agent runtime")
+
+
 def _hostname(parent: WorkController) -> str:
     worker: Any = parent  # celery-types does not declare WorkController.hostname
     return str(worker.hostname)
@@ -80,8 +110,10 @@ def create_celery(settings: Settings, redis_url: str) -> Celery:
         worker_send_task_events=False,
         colmeia_redis_url=redis_url,
         colmeia_heartbeat_interval_s=settings.worker.heartbeat_interval_s,
+        colmeia_drain_timeout_s=settings.runs.drain_timeout_s,
     )
     app.steps["worker"].add(Heartbeat)
+    app.steps["worker"].add(AgentRuns)
     install_worker_hooks(settings)  # tracing, Sentry, LangSmith in the worker process
     # Agent runs go to their own queue (named per deployment), consumed besides the default.
     app.conf.task_queues = [Queue(app.conf.task_default_queue), Queue(settings.agents.queue)]

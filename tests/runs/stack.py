@@ -1,0 +1,125 @@
+"""A live Colmeia for durability tests: the API (with its reaper) and the simulated LLM per
+module; worker processes started, killed and stopped by each test.
+
+Leases, sweeps and backoffs are short so that recovery happens within a test's patience; the
+queue is the module's own, since other suites' workers share the Redis.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from colmeia import migrations
+from colmeia.config import Settings
+from colmeia.models import Role
+from colmeia.simllm.testing import running_sim_llm
+from tests.conftest import TEST_SECRET
+from tests.fixtures.live import live_api
+from tests.fixtures.principals import create_credential
+
+PROJECT = Path(__file__).parent / "project" / "langgraph.json"
+TERMINAL = {"success", "error", "timeout", "interrupted", "dead"}
+
+
+@dataclass(frozen=True)
+class Stack:
+    url: str
+    settings: Settings
+    key: str
+    admin_key: str
+    data: Path
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"x-api-key": key or self.key}, timeout=30)
+
+    def start_run(
+        self, graph: str, input: dict[str, Any], config: dict[str, Any] | None = None
+    ) -> tuple[str, str]:
+        """A background run on a new thread: (thread id, run id)."""
+        with self.client() as http:
+            thread = http.post("/threads", json={}).json()["thread_id"]
+            body = {"assistant_id": graph, "input": input, "config": config or {}}
+            created = http.post(f"/threads/{thread}/runs", json=body)
+            assert created.status_code == 200, created.text
+            return thread, created.json()["run_id"]
+
+    def ledger(self, run_id: str) -> dict[str, Any]:
+        """The run's row, read straight from the database."""
+        engine = create_engine(migrations.sync_url(self.settings.database_url))
+        try:
+            with engine.connect() as connection:
+                row = (
+                    connection.execute(
+                        text(
+                            "SELECT status, attempt, error, lease_owner, max_attempts "
+                            "FROM runs WHERE id = :id"
+                        ),
+                        {"id": uuid.UUID(run_id).hex if "sqlite" in str(engine.url) else run_id},
+                    )
+                    .mappings()
+                    .one()
+                )
+                return dict(row)
+        finally:
+            engine.dispose()
+
+    def wait_status(self, run_id: str, statuses: set[str], timeout_s: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        row = self.ledger(run_id)
+        while row["status"] not in statuses and time.monotonic() < deadline:
+            time.sleep(0.2)
+            row = self.ledger(run_id)
+        return row
+
+    def values(self, thread_id: str) -> dict[str, Any]:
+        with self.client() as http:
+            state: dict[str, Any] = http.get(f"/threads/{thread_id}/state").json()
+            return state["values"]
+
+    def worker_settings(self, **runs: Any) -> Settings:
+        """These settings with some ``runs`` values changed (for one worker process)."""
+        return self.settings.model_copy(update={"runs": self.settings.runs.model_copy(update=runs)})
+
+
+@pytest.fixture(scope="module")
+def stack(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    data = tmp_path_factory.mktemp("durable")
+    with running_sim_llm() as llm_url:
+        settings = Settings(
+            _env_file=None,
+            data_dir=data / "data",
+            database={"url": database_url},
+            redis={"url": redis_url},
+            auth={"secret_key": TEST_SECRET},
+            worker={"heartbeat_interval_s": 0.5, "heartbeat_ttl_s": 5},
+            llm={"base_url": llm_url},
+            agents={
+                "config": PROJECT,
+                "queue": f"colmeia.runs.durable.{uuid.uuid4().hex}",
+                "run_lease_s": 3.0,
+            },
+            runs={
+                "reaper_interval_s": 0.5,
+                "redeliver_after_s": 5.0,
+                "max_attempts": 3,
+                "retry_initial_s": 0.2,
+                "retry_max_s": 1.0,
+                "drain_timeout_s": 15.0,
+            },
+            limits={"enabled": False},
+        )
+        key = create_credential(settings, Role.user).key
+        admin = create_credential(settings, Role.admin).key
+        with live_api(settings) as url:
+            yield Stack(url=url, settings=settings, key=key, admin_key=admin, data=data)
