@@ -129,10 +129,7 @@ def chaos(pg_admin_url: str, sim_llm_url: str, tmp_path: Path) -> Iterator[Chaos
             limits={"enabled": False},
             runs=RUNS_SETTINGS,
         )
-        env = settings_env(settings) | {
-            f"COLMEIA_RUNS__{name.upper()}": str(value) for name, value in RUNS_SETTINGS.items()
-        } | {
-            "COLMEIA_AGENTS__RUN_LEASE_S": str(LEASE_S),
+        env = settings_env(settings) | {  # the lease and runs settings are in there too
             "COLMEIA_DATABASE__POOL_SIZE": "4",
             "COLMEIA_LIMITS__ENABLED": "false",
             "COLMEIA_LOG_LEVEL": "WARNING",

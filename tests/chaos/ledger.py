@@ -286,3 +286,14 @@ def parking(conninfo: str, run_ids: list[str]) -> tuple[int, int]:
         ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+def busy_since(conninfo: str) -> dict[str, datetime]:
+    """Lease owner → when it first claimed a run, for each worker holding a run right now."""
+    with psycopg.connect(conninfo) as connection:
+        rows = connection.execute(
+            "SELECT l.lease_owner, min(l.at) FROM chaos_run_log l "
+            "WHERE l.status = 'running' AND l.lease_owner IN "
+            "(SELECT lease_owner FROM runs WHERE status = 'running') GROUP BY l.lease_owner"
+        ).fetchall()
+    return {owner: at for owner, at in rows}
