@@ -41,6 +41,7 @@ from colmeia.limits.service import RateLimitService
 from colmeia.llm.gateway import Gateway
 from colmeia.openai_compat.endpoints import router as openai_router
 from colmeia.redis import create_redis
+from colmeia.runs.dead_letters.endpoints import router as dead_letters_router
 from colmeia.runs.events import RunEvents
 from colmeia.runs.policy import RunPolicy
 from colmeia.runtime import resolve_redis_url
@@ -192,4 +193,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cache_router)
     app.include_router(openai_router)
     app.include_router(usage_router)
+    app.include_router(dead_letters_router)
     return app

@@ -72,7 +72,18 @@ class Stack:
         finally:
             engine.dispose()
 
-    def wait_status(self, run_id: str, statuses: set[str], timeout_s: float = 60) -> dict[str, Any]:
+    def runs_with_key(self, key: str) -> int:
+        engine = create_engine(migrations.sync_url(self.settings.database_url))
+        try:
+            with engine.connect() as connection:
+                statement = text("SELECT count(*) FROM runs WHERE idempotency_key = :key")
+                return int(connection.execute(statement, {"key": key}).scalar_one())
+        finally:
+            engine.dispose()
+
+    def wait_status(
+        self, run_id: str, statuses: set[str], timeout_s: float = 180
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         row = self.ledger(run_id)
         while row["status"] not in statuses and time.monotonic() < deadline:

@@ -25,6 +25,7 @@ from colmeia.db import Sessionmaker, unit_of_work
 from colmeia.kit.jsonable import jsonable
 from colmeia.kit.time import utc_now
 from colmeia.models import Run, RunStatus
+from colmeia.runs.effects import EFFECTS_KEY, EffectLedger
 from colmeia.runs.events import RunEvents
 from colmeia.runs.failures import RunFailure, assess, backoff
 from colmeia.runs.ledger_retry import ledger_retry
@@ -153,6 +154,7 @@ def _graph_input(run: Run) -> Any:
 async def _drive(context: ExecutionContext, run: Run) -> Outcome:
     """Run the graph under the watcher; map how it ended to a status."""
     config = _run_config(run)
+    config["configurable"][EFFECTS_KEY] = EffectLedger(context.sessionmaker, run.id, run.attempt)
     try:
         graph = await context.graphs.get(run.kwargs["graph_id"], config)
     except Exception as error:  # a graph factory or checkpointer failing fails this run

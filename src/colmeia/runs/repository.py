@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from colmeia.models import Run, RunStatus
+from colmeia.models import Run, RunEffect, RunStatus
 from colmeia.models.run import ACTIVE_RUN_STATUSES
 
 
@@ -228,6 +228,52 @@ class RunRepository:
 
     async def delete(self, run_id: uuid.UUID) -> None:
         await self.session.execute(delete(Run).where(Run.id == run_id))
+
+
+class EffectRepository:
+    """Side effects recorded by key; the unique key is what makes a repeat a no-op."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, key: str) -> RunEffect | None:
+        statement = select(RunEffect).where(RunEffect.key == key)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def start(self, key: str, run_id: uuid.UUID | None, attempt: int) -> None:
+        """Insert the in-flight row; raises IntegrityError when the key exists."""
+        self.session.add(RunEffect(key=key, run_id=run_id, attempt=attempt))
+        await self.session.flush()
+
+    async def take_over(self, key: str, attempt: int) -> bool:
+        """An earlier attempt started the effect and never finished it: this one takes it."""
+        statement = (
+            update(RunEffect)
+            .where(
+                RunEffect.key == key,
+                RunEffect.completed_at.is_(None),
+                RunEffect.attempt < attempt,
+            )
+            .values(attempt=attempt)
+            .execution_options(synchronize_session=False)
+        )
+        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+    async def complete(self, key: str, attempt: int, result: object, now: datetime) -> None:
+        statement = (
+            update(RunEffect)
+            .where(RunEffect.key == key, RunEffect.attempt == attempt)
+            .values(result=result, completed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(statement)
+
+    async def abandon(self, key: str, attempt: int) -> None:
+        """The action failed: forget the claim so that a retry may perform it."""
+        statement = delete(RunEffect).where(
+            RunEffect.key == key, RunEffect.attempt == attempt, RunEffect.completed_at.is_(None)
+        )
+        await self.session.execute(statement)
 
 
 def _lease_expired(now: datetime) -> ColumnElement[bool]:

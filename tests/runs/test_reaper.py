@@ -1,0 +1,176 @@
+"""The reaper on SQLite and PostgreSQL with a real Redis broker: expired leases go back to
+pending (or to the dead letters on their last attempt), lost enqueues are sent again, and
+replicas sweeping at once never act on the same run twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import redis as redis_sync
+from redis.asyncio import Redis
+
+from colmeia.config import Settings
+from colmeia.db import Sessionmaker, create_engine, make_sessionmaker, unit_of_work
+from colmeia.kit.time import utc_now
+from colmeia.models import Run, RunStatus, Tenant, Thread, ThreadStatus
+from colmeia.runs.events import RunEvents
+from colmeia.runs.policy import RunPolicy
+from colmeia.runs.reaper import Reaper
+from colmeia.runs.repository import RunRepository
+from colmeia.threads.repository import ThreadRepository
+from colmeia.worker.app import create_celery
+from colmeia.worker.enqueue import JobQueue
+
+
+@dataclass
+class Ledger:
+    sessionmaker: Sessionmaker
+    events: RunEvents
+    queue: JobQueue
+    queue_name: str
+    broker: redis_sync.Redis
+
+    def reaper(self, **policy: float) -> Reaper:
+        return Reaper(self.sessionmaker, self.events, self.queue, RunPolicy(**policy))  # type: ignore[arg-type]
+
+    def sent(self, *runs: Run) -> int:
+        """Messages waiting in this test's queue for ``runs`` (sweeps also find other tests'
+        leftovers in the shared database)."""
+        wanted = {str(run.id) for run in runs}
+        messages = [json.loads(raw) for raw in self.broker.lrange(self.queue_name, 0, -1)]
+        return sum(
+            1
+            for message in messages
+            if any(run_id in message["headers"]["kwargsrepr"] for run_id in wanted)
+        )
+
+
+@pytest.fixture
+async def ledger(settings: Settings, redis_client: redis_sync.Redis) -> AsyncIterator[Ledger]:
+    assert settings.redis.url is not None
+    settings.agents.queue = f"colmeia.runs.reaper.{uuid.uuid4().hex}"
+    engine = create_engine(settings.database_url)
+    redis = Redis.from_url(settings.redis.url)
+    celery = create_celery(settings, settings.redis.url)
+    yield Ledger(
+        make_sessionmaker(engine),
+        RunEvents(redis, 60),
+        JobQueue(celery),
+        settings.agents.queue,
+        redis_client,
+    )
+    redis_client.delete(settings.agents.queue)
+    await redis.aclose()
+    await engine.dispose()
+
+
+async def _running_run(
+    ledger: Ledger, *, attempt: int = 1, max_attempts: int = 3, expired: bool = True
+) -> Run:
+    """A run claimed by a worker whose lease ran out ``expired`` (or still holds it)."""
+    now = utc_now()
+    lease = now - timedelta(seconds=5) if expired else now + timedelta(seconds=60)
+    async with unit_of_work(ledger.sessionmaker) as session:
+        tenant = Tenant(name=f"t-{uuid.uuid4().hex[:8]}")
+        session.add(tenant)
+        await session.flush()
+        thread = Thread(tenant_id=tenant.id, metadata_={}, interrupts={}, status=ThreadStatus.busy)
+        session.add(thread)
+        await session.flush()
+        run = Run(
+            tenant_id=tenant.id,
+            thread_id=thread.id,
+            assistant_id=uuid.uuid4(),
+            kwargs={"graph_id": "g"},
+            status=RunStatus.running,
+            attempt=attempt,
+            max_attempts=max_attempts,
+            lease_owner="worker-gone:1",
+            lease_expires_at=lease,
+        )
+        return await RunRepository(session).add(run)
+
+
+async def _read(ledger: Ledger, run_id: uuid.UUID) -> Run:
+    async with unit_of_work(ledger.sessionmaker) as session:
+        run = await RunRepository(session).get_any(run_id)
+        assert run is not None
+        return run
+
+
+class TestLeases:
+    async def test_an_expired_lease_goes_back_to_pending_and_is_sent(self, ledger: Ledger) -> None:
+        run = await _running_run(ledger)
+        live = await _running_run(ledger, expired=False)
+        swept = await ledger.reaper().sweep()
+        assert str(run.id) in swept.recovered
+        assert str(live.id) not in swept.recovered
+        after = await _read(ledger, run.id)
+        assert (after.status, after.attempt, after.lease_owner) == (RunStatus.pending, 1, None)
+        assert ledger.sent(run, live) == 1
+        again = await ledger.reaper().sweep()
+        assert str(run.id) not in again.recovered
+        assert (await _read(ledger, live.id)).status == RunStatus.running
+
+    async def test_the_last_attempt_lost_is_a_dead_letter(self, ledger: Ledger) -> None:
+        run = await _running_run(ledger, attempt=3, max_attempts=3)
+        swept = await ledger.reaper().sweep()
+        assert str(run.id) in swept.dead
+        after = await _read(ledger, run.id)
+        assert after.status == RunStatus.dead
+        assert after.dead_at is not None
+        assert "lease expired" in (after.error or "")
+        assert ledger.sent(run) == 0
+        output = await ledger.events.output(run.id)
+        assert output is not None
+        assert output["status"] == "dead"
+        async with unit_of_work(ledger.sessionmaker) as session:
+            thread = await ThreadRepository(session).get_any(run.thread_id)
+        assert thread is not None
+        assert thread.status == ThreadStatus.error
+
+    async def test_replicas_sweeping_at_once_recover_each_run_once(self, ledger: Ledger) -> None:
+        runs = [await _running_run(ledger) for _ in range(6)]
+        sweeps = await asyncio.gather(*(ledger.reaper().sweep() for _ in range(3)))
+        recovered = [run_id for sweep in sweeps for run_id in sweep.recovered]
+        mine = [run_id for run_id in recovered if run_id in {str(run.id) for run in runs}]
+        assert sorted(mine) == sorted(str(run.id) for run in runs)
+        assert ledger.sent(*runs) == len(runs)
+
+
+class TestLostEnqueues:
+    async def test_a_pending_run_nobody_claimed_is_sent_again_once(self, ledger: Ledger) -> None:
+        run = await _running_run(ledger)
+        async with unit_of_work(ledger.sessionmaker) as session:
+            stale = utc_now() - timedelta(seconds=60)
+            row = await RunRepository(session).get_any(run.id)
+            assert row is not None
+            row.status, row.lease_owner, row.lease_expires_at = RunStatus.pending, None, None
+            row.updated_at = stale
+        first = await ledger.reaper(redeliver_after_s=30).sweep()
+        second = await ledger.reaper(redeliver_after_s=30).sweep()
+        assert str(run.id) in first.redelivered
+        assert str(run.id) not in second.redelivered  # touched: not again before 30 s
+        assert ledger.sent(run) == 1
+
+    async def test_a_run_in_backoff_is_neither_claimed_nor_sent(self, ledger: Ledger) -> None:
+        run = await _running_run(ledger, expired=False)
+        now = utc_now()
+        async with unit_of_work(ledger.sessionmaker) as session:
+            repository = RunRepository(session)
+            later = now + timedelta(seconds=60)
+            assert await repository.retry_later(run.id, 1, "429", later, now)
+        async with unit_of_work(ledger.sessionmaker) as session:
+            lease = now + timedelta(seconds=30)
+            assert not await RunRepository(session).claim(run.id, "w", utc_now(), lease)
+        swept = await ledger.reaper(redeliver_after_s=0.001).sweep()
+        assert str(run.id) not in swept.redelivered
+        async with unit_of_work(ledger.sessionmaker) as session:
+            assert await RunRepository(session).claim(run.id, "w", later, later)
+        assert (await _read(ledger, run.id)).attempt == 2
