@@ -9,7 +9,7 @@ run lease so an orphaned run is recovered within seconds.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +77,7 @@ def run_body(step_s: float = 0.0, hold_at: str | None = None, **extra: Any) -> d
     return {"assistant_id": "ledger", "input": graph_input, "if_not_exists": "create", **extra}
 
 
-def submit(
-    base_url: str, key: str, bodies: list[dict[str, Any]], parallel: int = 8
-) -> list[str]:
+def submit(base_url: str, key: str, bodies: list[dict[str, Any]], parallel: int = 8) -> list[str]:
     """Create one run per body (each on its own thread); returns the run ids in order."""
 
     def one(body: dict[str, Any]) -> str:
@@ -94,6 +92,27 @@ def submit(
 
     with ThreadPoolExecutor(parallel) as pool:
         return list(pool.map(one, bodies))
+
+
+Figures = Callable[[str], None]
+
+
+@pytest.fixture
+def figures(
+    request: pytest.FixtureRequest, record_property: Callable[[str, object], None]
+) -> Iterator[Figures]:
+    """Report measured figures: on the terminal after the test, and in the JUnit XML."""
+    lines: list[str] = []
+
+    def report(line: str) -> None:
+        lines.append(line)
+        record_property(f"chaos_{len(lines)}", line)
+
+    yield report
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for line in lines:
+            reporter.write_line(f"[chaos] {request.node.name}: {line}")
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The chaos suite's evidence: tables the test graph writes, and a log of every run transition.
 
-``chaos_node_entries`` (one row each time a node starts), ``chaos_effects`` (the idempotency
-ledger, unique per key) and ``chaos_world`` (one row each time an effect really happened) are
-written by ``project/ledger_graph.py`` inside the workers. ``chaos_run_log`` is filled by a
+``chaos_node_entries`` (one row each time a node starts), ``chaos_world`` (the remote system's
+effects, one per key) and ``chaos_effect_calls`` (every call the remote system received) are
+written by ``project/ledger_graph.py`` inside the workers; ``run_effects`` is Colmeia's own
+idempotency ledger. ``chaos_run_log`` is filled by a
 trigger on ``runs`` with the database's own clock, so claim and finish times come from the
 ledger itself rather than from sampling it.
 """
@@ -28,17 +29,18 @@ CREATE TABLE chaos_node_entries (
     pid int NOT NULL,
     entered_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
-CREATE TABLE chaos_effects (
+CREATE TABLE chaos_world (
     idempotency_key text PRIMARY KEY,
     run_id uuid NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
-CREATE TABLE chaos_world (
+CREATE TABLE chaos_effect_calls (
     id bigserial PRIMARY KEY,
     idempotency_key text NOT NULL,
     run_id uuid NOT NULL,
     attempt int NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    pid int NOT NULL,
+    called_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE TABLE chaos_run_log (
     id bigserial PRIMARY KEY,
@@ -50,8 +52,11 @@ CREATE TABLE chaos_run_log (
 );
 CREATE FUNCTION chaos_log_run() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- A finish clears the lease: log who held it, so "finished by" is known.
     INSERT INTO chaos_run_log (run_id, status, attempt, lease_owner)
-    VALUES (NEW.id, NEW.status, NEW.attempt, NEW.lease_owner);
+    VALUES (NEW.id, NEW.status, NEW.attempt,
+            CASE WHEN TG_OP = 'UPDATE' THEN COALESCE(NEW.lease_owner, OLD.lease_owner)
+                 ELSE NEW.lease_owner END);
     RETURN NEW;
 END $$;
 CREATE TRIGGER chaos_run_inserted AFTER INSERT ON runs
@@ -94,10 +99,10 @@ class Evidence:
     """run → its thread (one thread per run in this suite)."""
     errors: dict[str, str | None]
     entries: list[tuple[str, str, int]]
-    effects: Counter[str]
-    """idempotency key → rows in the unique ledger (1, or the constraint is gone)."""
-    world: Counter[str]
-    """idempotency key → times the effect really happened."""
+    effects: dict[str, tuple[str, int, bool]]
+    """idempotency key → (run, attempt, completed) in Colmeia's ``run_effects``."""
+    calls: list[tuple[str, int]]
+    """(key, attempt) of every call the remote system received, in order."""
     world_by_run: Counter[str]
     log: list[Transition]
 
@@ -108,15 +113,32 @@ class Evidence:
             if status != "success"
         }
 
-    def duplicate_effects(self) -> dict[str, int]:
-        return {key: times for key, times in self.world.items() if times != 1}
-
-    def runs_without_exactly_one_effect(self) -> dict[str, int]:
-        return {
-            run: self.world_by_run.get(run, 0)
-            for run in self.statuses
-            if self.world_by_run.get(run, 0) != 1
+    def runs_without_exactly_one_effect(self) -> dict[str, tuple[int, int]]:
+        """run → (effects recorded complete, effects in the remote system), where not (1, 1)."""
+        recorded = Counter(run for run, _, completed in self.effects.values() if completed)
+        found = {
+            run: (recorded.get(run, 0), self.world_by_run.get(run, 0)) for run in self.statuses
         }
+        return {run: counts for run, counts in found.items() if counts != (1, 1)}
+
+    def repeated_calls(self) -> dict[str, list[int]]:
+        """key → attempts of its calls, where the remote system was called again in or after
+        the attempt that recorded the effect: a duplicate the ledger should have prevented."""
+        attempts: dict[str, list[int]] = defaultdict(list)
+        for key, attempt in self.calls:
+            attempts[key].append(attempt)
+        return {
+            key: made
+            for key, made in attempts.items()
+            if key not in self.effects
+            or [a for a in made if a >= self.effects[key][1]] != [self.effects[key][1]]
+        }
+
+    def calls_cut_off(self) -> int:
+        """Calls an earlier attempt made but died before recording: repeated by design
+        (``effects.once`` documents the gap; the key makes the remote side absorb it)."""
+        effects = self.effects
+        return sum(1 for key, attempt in self.calls if key in effects and attempt < effects[key][1])
 
     def entries_by_node(self) -> dict[tuple[str, str], list[int]]:
         """(run, node) → the attempts in which the node was entered, in order."""
@@ -138,13 +160,17 @@ def read(conninfo: str, run_ids: list[str]) -> Evidence:
             (run_ids,),
         ).fetchall()
         effects = connection.execute(
-            "SELECT idempotency_key, count(*) FROM chaos_effects "
-            "WHERE run_id = ANY(%s::uuid[]) GROUP BY idempotency_key",
+            "SELECT key, run_id::text, attempt, completed_at IS NOT NULL FROM run_effects "
+            "WHERE run_id = ANY(%s::uuid[])",
+            (run_ids,),
+        ).fetchall()
+        calls = connection.execute(
+            "SELECT idempotency_key, attempt FROM chaos_effect_calls "
+            "WHERE run_id = ANY(%s::uuid[]) ORDER BY id",
             (run_ids,),
         ).fetchall()
         world = connection.execute(
-            "SELECT idempotency_key, run_id::text FROM chaos_world WHERE run_id = ANY(%s::uuid[])",
-            (run_ids,),
+            "SELECT run_id::text FROM chaos_world WHERE run_id = ANY(%s::uuid[])", (run_ids,)
         ).fetchall()
         log = connection.execute(
             "SELECT run_id::text, status, attempt, lease_owner, at FROM chaos_run_log "
@@ -160,9 +186,9 @@ def read(conninfo: str, run_ids: list[str]) -> Evidence:
         threads={run: thread for run, thread, _, _ in rows},
         errors={run: error for run, _, _, error in rows} | dict.fromkeys(missing),
         entries=[(run, node, attempt) for run, node, attempt in entries],
-        effects=Counter({key: count for key, count in effects}),
-        world=Counter(key for key, _ in world),
-        world_by_run=Counter(run for _, run in world),
+        effects={key: (run, attempt, completed) for key, run, attempt, completed in effects},
+        calls=[(key, attempt) for key, attempt in calls],
+        world_by_run=Counter(run for (run,) in world),
         log=[Transition(*row) for row in log],
     )
 
@@ -222,9 +248,7 @@ def recovery_times(log: list[Transition], kills: list[Kill]) -> list[float]:
                 and transition.status == "running"
                 and transition.attempt > attempt
             ]
-            times.append(
-                (min(reclaimed) - kill.at).total_seconds() if reclaimed else float("inf")
-            )
+            times.append((min(reclaimed) - kill.at).total_seconds() if reclaimed else float("inf"))
     return times
 
 
@@ -288,12 +312,17 @@ def parking(conninfo: str, run_ids: list[str]) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def busy_since(conninfo: str) -> dict[str, datetime]:
-    """Lease owner → when it first claimed a run, for each worker holding a run right now."""
+def productive(conninfo: str) -> dict[str, datetime]:
+    """Lease owner → when it first claimed a run, for each worker that holds a run right now
+    and has already finished at least one."""
     with psycopg.connect(conninfo) as connection:
         rows = connection.execute(
             "SELECT l.lease_owner, min(l.at) FROM chaos_run_log l "
-            "WHERE l.status = 'running' AND l.lease_owner IN "
-            "(SELECT lease_owner FROM runs WHERE status = 'running') GROUP BY l.lease_owner"
+            "WHERE l.status = 'running' "
+            "AND l.lease_owner IN (SELECT lease_owner FROM runs WHERE status = 'running') "
+            "AND l.lease_owner IN (SELECT lease_owner FROM chaos_run_log "
+            "                      WHERE status = ANY(%s)) "
+            "GROUP BY l.lease_owner",
+            (list(TERMINAL),),
         ).fetchall()
     return {owner: at for owner, at in rows}

@@ -78,7 +78,8 @@ class Fleet:
             self.zygote.communicate()  # closes the pipes too
 
     def start(self) -> int:
-        assert self.zygote is not None and self.zygote.stdin is not None
+        assert self.zygote is not None
+        assert self.zygote.stdin is not None
         assert self.zygote.stdout is not None
         log = self.logs / f"worker-{len(self.pids)}.log"
         self.zygote.stdin.write(f"spawn {log} {self.concurrency}\n")
@@ -172,6 +173,3 @@ class ApiProcess:
 def pause(seconds: float) -> None:
     """Pacing of the chaos itself (how often to kill), never a wait for an outcome."""
     time.sleep(seconds)
-
-
-

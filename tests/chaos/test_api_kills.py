@@ -22,7 +22,7 @@ import pytest
 
 from tests.chaos import ledger
 from tests.chaos.checks import assert_exactly_once
-from tests.chaos.conftest import Chaos, run_body
+from tests.chaos.conftest import Chaos, Figures, run_body
 from tests.chaos.processes import ApiProcess
 from tests.fixtures.live import wait_for
 
@@ -68,7 +68,7 @@ def runs_per_key(conninfo: str, keys: list[str]) -> dict[str, list[str]]:
 
 
 def test_api_sigkill_during_idempotent_submissions_makes_one_run_per_key(
-    chaos: Chaos, tmp_path: Path
+    chaos: Chaos, tmp_path: Path, figures: Figures
 ) -> None:
     clients = [
         Client(key, str(uuid.uuid4()), run_body(metadata={"chaos_key": key}))
@@ -111,8 +111,7 @@ def test_api_sigkill_during_idempotent_submissions_makes_one_run_per_key(
         changed = [
             client.key
             for client in clients
-            if client.first is not None
-            and client.first != retried[client.key].json()["run_id"]
+            if client.first is not None and client.first != retried[client.key].json()["run_id"]
         ]
         assert not changed, f"a retry got a different run than the first answer: {changed[:5]}"
 
@@ -127,8 +126,8 @@ def test_api_sigkill_during_idempotent_submissions_makes_one_run_per_key(
         )
 
     assert_exactly_once(chaos.conninfo, runs)
-    print(
-        f"\nAPI killed after {answered_before_kill} of {KEYS} answers "
+    figures(
+        f"API killed after {answered_before_kill} of {KEYS} answers "
         f"({KEYS - answered_before_kill} unanswered, retried onto their committed run or a new "
         f"one); one run per key"
     )

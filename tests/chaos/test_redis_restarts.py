@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import signal
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
 from tests.chaos import ledger
 from tests.chaos.checks import assert_exactly_once
-from tests.chaos.conftest import Chaos, run_body, submit
+from tests.chaos.conftest import Chaos, Figures, run_body, submit
 from tests.chaos.processes import pause
 from tests.fixtures.live import live_api, wait_for
 
@@ -44,7 +45,7 @@ def restart_redis(chaos: Chaos, crash: bool) -> datetime:
     return datetime.now(UTC)
 
 
-def test_200_runs_survive_3_redis_restarts(chaos: Chaos) -> None:
+def test_200_runs_survive_3_redis_restarts(chaos: Chaos, figures: Figures) -> None:
     runs: list[str] = []
     consumed_after: list[float] = []
     back_at: datetime | None = None
@@ -55,7 +56,8 @@ def test_200_runs_survive_3_redis_restarts(chaos: Chaos) -> None:
             batch = submit(url, chaos.key, [run_body(step_s=0.2)] * (RUNS // WAVES))
             runs += batch
             if back_at is not None:  # these runs can only reach a worker through the new server
-                assert wait_for(lambda: ledger.first_claim(chaos.conninfo, batch), 60, 0.2), (
+                claimed = partial(ledger.first_claim, chaos.conninfo, batch)
+                assert wait_for(claimed, 60, 0.2), (
                     f"workers did not consume after Redis restart {wave}\n{fleet.log_tail()}"
                 )
                 first = ledger.first_claim(chaos.conninfo, batch)
@@ -69,6 +71,6 @@ def test_200_runs_survive_3_redis_restarts(chaos: Chaos) -> None:
         )
 
     assert_exactly_once(chaos.conninfo, runs)
-    print(f"\nfirst claim after each Redis restart: {[f'{s:.2f}s' for s in consumed_after]}")
+    figures(f"first claim after each Redis restart: {[f'{s:.2f}s' for s in consumed_after]}")
     assert len(consumed_after) == WAVES - 1
     assert max(consumed_after) <= CONSUME_BOUND_S

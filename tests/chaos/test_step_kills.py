@@ -17,7 +17,7 @@ import pytest
 
 from tests.chaos import ledger
 from tests.chaos.checks import assert_exactly_once, reentries
-from tests.chaos.conftest import Chaos, run_body, submit
+from tests.chaos.conftest import Chaos, Figures, run_body, submit
 from tests.fixtures.live import live_api, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -29,11 +29,13 @@ CAPACITY = WORKERS * CONCURRENCY
 LIMIT_S = 200.0
 
 
-def test_100_runs_killed_at_a_random_step_finish_with_each_node_run_once(chaos: Chaos) -> None:
+def test_100_runs_killed_at_a_random_step_finish_with_each_node_run_once(
+    chaos: Chaos, figures: Figures
+) -> None:
     seed = random.randrange(2**32)
     chosen = random.Random(seed)
     holds = [chosen.choice(ledger.NODES) for _ in range(RUNS)]
-    print(f"\nseed {seed}: holds per node {({node: holds.count(node) for node in ledger.NODES})}")
+    figures(f"seed {seed}: holds per node { ({node: holds.count(node) for node in ledger.NODES}) }")
 
     def saturated() -> bool:
         parked, may_park = ledger.parking(chaos.conninfo, runs)
@@ -62,11 +64,12 @@ def test_100_runs_killed_at_a_random_step_finish_with_each_node_run_once(chaos: 
     evidence = assert_exactly_once(chaos.conninfo, runs)
     entered = evidence.entries_by_node()
     killed_at_step = [
-        run for run, node in zip(runs, holds, strict=True) if entered[(run, node)][:1] == [1]
-        and len(entered[(run, node)]) == 2
+        run
+        for run, node in zip(runs, holds, strict=True)
+        if entered[(run, node)][:1] == [1] and len(entered[(run, node)]) == 2
     ]
     recoveries = ledger.recovery_times(evidence.log, fleet.kills)
-    print(
+    figures(
         f"kill rounds: {rounds}; runs killed at their step and resumed: {len(killed_at_step)}; "
         f"node re-entries: {reentries(evidence)}; recovery {ledger.summary(recoveries)}"
     )

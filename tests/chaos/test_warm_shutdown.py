@@ -8,11 +8,13 @@ queue, and no finished run is ever claimed again.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from tests.chaos import ledger
 from tests.chaos.checks import assert_exactly_once, reentries
-from tests.chaos.conftest import Chaos, run_body, submit
+from tests.chaos.conftest import Chaos, Figures, run_body, submit
 from tests.chaos.processes import lease_owner
 from tests.fixtures.live import live_api, wait_for
 
@@ -26,23 +28,26 @@ SIGTERM can finish where it is."""
 DRAIN_LIMIT_S = 60.0
 
 
-def running_on(conninfo: str, runs: list[str], pid: int) -> int:
+def has_claimed(conninfo: str, runs: list[str], pid: int, at_least: int) -> bool:
+    """Whether worker ``pid`` has claimed ``at_least`` of ``runs`` so far."""
     owner = lease_owner(pid)
-    return sum(
+    claims = sum(
         1
         for transition in ledger.read(conninfo, runs).log
         if transition.status == "running" and transition.lease_owner == owner
     )
+    return claims >= at_least
 
 
-def test_sigterm_during_work_drains_without_losing_or_rerunning(chaos: Chaos) -> None:
+def test_sigterm_during_work_drains_without_losing_or_rerunning(
+    chaos: Chaos, figures: Figures
+) -> None:
     with chaos.fleet() as fleet, live_api(chaos.settings) as url:
         workers = [fleet.start() for _ in range(WORKERS)]
         runs = submit(url, chaos.key, [run_body(step_s=STEP_S)] * RUNS)
         for pid in workers:
-            assert wait_for(lambda: running_on(chaos.conninfo, runs, pid) >= 2, 60, 0.2), (
-                fleet.log_tail()
-            )
+            claimed = partial(has_claimed, chaos.conninfo, runs, pid, 2)
+            assert wait_for(claimed, 60, 0.2), fleet.log_tail()
             assert fleet.terminate(pid, DRAIN_LIMIT_S), f"worker {pid} did not drain and exit"
             fleet.start()
         assert wait_for(lambda: ledger.terminal_count(chaos.conninfo, runs) == RUNS, 90, 0.5), (
@@ -51,5 +56,5 @@ def test_sigterm_during_work_drains_without_losing_or_rerunning(chaos: Chaos) ->
         )
 
     evidence = assert_exactly_once(chaos.conninfo, runs)
-    print(f"\nnode re-entries after two warm shutdowns: {reentries(evidence)}")
+    figures(f"node re-entries after two warm shutdowns: {reentries(evidence)}")
     assert reentries(evidence) == 0, "a warm shutdown cut a node off instead of draining"

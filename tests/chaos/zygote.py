@@ -21,13 +21,18 @@ import sys
 
 def _preload() -> None:
     """Import what a worker and the chaos graph import, so forks start warm."""
-    import colmeia.cli  # noqa: F401
-    import colmeia.runs.tasks  # noqa: F401
-    import colmeia.worker.app  # noqa: F401
-    import colmeia.worker.tasks  # noqa: F401
-    import langchain_openai  # noqa: F401
-    import langgraph.checkpoint.postgres.aio  # noqa: F401
-    import langgraph.prebuilt  # noqa: F401
+    import importlib
+
+    for module in (
+        "colmeia.cli",
+        "colmeia.runs.tasks",
+        "colmeia.worker.app",
+        "colmeia.worker.tasks",
+        "langchain_openai",
+        "langgraph.checkpoint.postgres.aio",
+        "langgraph.prebuilt",
+    ):
+        importlib.import_module(module)
 
 
 def _worker(log: str, concurrency: str) -> None:
@@ -51,17 +56,22 @@ def _worker(log: str, concurrency: str) -> None:
     os._exit(code)
 
 
+def _answer(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def main() -> None:
     _preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    print("ready", flush=True)
+    _answer("ready")
     for line in sys.stdin:
         command, log, concurrency = line.split()
         assert command == "spawn", line
         pid = os.fork()
         if pid == 0:
             _worker(log, concurrency)
-        print(pid, flush=True)
+        _answer(str(pid))
 
 
 if __name__ == "__main__":

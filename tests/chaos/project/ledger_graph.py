@@ -3,9 +3,14 @@
 ``plan → agent → tools → report``. Each node first records its entry (run, node, attempt, pid)
 in ``chaos_node_entries``, which has no unique constraint: re-entries are what the suite
 counts. The ``agent`` node asks the simulated LLM, which always calls ``apply_effect``; the
-tool applies its effect once per idempotency key (run id + tool call id) and appends a row to
-``chaos_world`` only when the effect really happened — so a second row for a key is a
-duplicated side effect, whatever the ledger's unique constraint allowed.
+tool performs its effect through `colmeia.runs.effects.once` under the key run id + tool call
+id (``run_effects``, unique). The effect is a call to a "remote system" that, like the
+payment APIs ``once`` is designed for, honours the key (``chaos_world``: one row per key) and
+logs every call it receives (``chaos_effect_calls``): a call after the effect was recorded is
+a duplicate the ledger failed to prevent.
+
+Writes go through the worker's own database pool (the effects ledger's sessionmaker), so the
+graph holds no connections or state of its own.
 
 Input knobs: ``step_s`` (seconds each node spends "working") and ``hold_at`` (a node at which
 the run's first attempt parks until its worker is killed: a kill at a chosen step).
@@ -18,7 +23,6 @@ import operator
 import os
 from typing import Annotated, Any
 
-import psycopg
 from langchain_core.messages import AnyMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import InjectedToolCallId, tool
@@ -26,9 +30,11 @@ from langchain_openai import ChatOpenAI
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.prebuilt import ToolNode
+from sqlalchemy import text
 from typing_extensions import TypedDict
 
-from colmeia.agents.checkpointer import postgres_conninfo
+from colmeia.db import unit_of_work
+from colmeia.runs.effects import EFFECTS_KEY, EffectLedger, once
 
 HOLD_S = 3600.0  # parked "forever": only a kill ends a held attempt
 NODES = ("plan", "agent", "tools", "report")
@@ -42,12 +48,6 @@ class LedgerState(TypedDict, total=False):
     hold_at: str
 
 
-def _conninfo() -> str:
-    conninfo = postgres_conninfo(os.environ["COLMEIA_DATABASE__URL"])
-    assert conninfo is not None, "the chaos suite runs on PostgreSQL"
-    return conninfo
-
-
 def _attempt(config: RunnableConfig) -> int:
     return int((config.get("metadata") or {}).get("run_attempt", 0))
 
@@ -56,35 +56,20 @@ def _run_id(config: RunnableConfig) -> str:
     return str(config["configurable"]["run_id"])
 
 
+async def _write(config: RunnableConfig, statement: str, values: dict[str, Any]) -> None:
+    """One committed write on the worker's own database pool (the one effects use)."""
+    effects: EffectLedger = config["configurable"][EFFECTS_KEY]
+    async with unit_of_work(effects.sessionmaker) as session:
+        await session.execute(text(statement), values)
+
+
 async def _enter(node: str, config: RunnableConfig) -> None:
-    async with await psycopg.AsyncConnection.connect(_conninfo(), autocommit=True) as connection:
-        await connection.execute(
-            "INSERT INTO chaos_node_entries (run_id, node, attempt, pid) VALUES (%s, %s, %s, %s)",
-            (_run_id(config), node, _attempt(config), os.getpid()),
-        )
-
-
-async def record_effect(key: str, run_id: str, attempt: int) -> bool:
-    """Apply the side effect for ``key`` unless it was applied before; True when applied now.
-
-    The one place that knows how effects are made idempotent (swap for the runs' effects
-    helper): the ledger row and the "world" row commit together, so the world row exists
-    exactly when the ledger says the effect happened.
-    """
-    async with await psycopg.AsyncConnection.connect(_conninfo()) as connection:
-        async with connection.transaction():
-            inserted = await connection.execute(
-                "INSERT INTO chaos_effects (idempotency_key, run_id) VALUES (%s, %s) "
-                "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
-                (key, run_id),
-            )
-            if await inserted.fetchone() is None:
-                return False
-            await connection.execute(
-                "INSERT INTO chaos_world (idempotency_key, run_id, attempt) VALUES (%s, %s, %s)",
-                (key, run_id, attempt),
-            )
-    return True
+    await _write(
+        config,
+        "INSERT INTO chaos_node_entries (run_id, node, attempt, pid) "
+        "VALUES (:run_id, :node, :attempt, :pid)",
+        {"run_id": _run_id(config), "node": node, "attempt": _attempt(config), "pid": os.getpid()},
+    )
 
 
 @tool
@@ -92,8 +77,26 @@ async def apply_effect(
     note: str, tool_call_id: Annotated[str, InjectedToolCallId], config: RunnableConfig
 ) -> str:
     """Apply the effect: write the note to the external ledger."""
-    applied = await record_effect(f"{_run_id(config)}:{tool_call_id}", _run_id(config), _attempt(config))
-    return "applied" if applied else "already applied"
+
+    async def call_remote(key: str) -> str:
+        # The "remote system" honours the key (as effects.once asks of real APIs) and logs
+        # every call it receives, so a repeat the ledger should have prevented is visible.
+        await _write(
+            config,
+            "WITH call AS (INSERT INTO chaos_effect_calls (idempotency_key, run_id, attempt, pid)"
+            " VALUES (:key, :run_id, :attempt, :pid)) "
+            "INSERT INTO chaos_world (idempotency_key, run_id) VALUES (:key, :run_id) "
+            "ON CONFLICT (idempotency_key) DO NOTHING",
+            {
+                "key": key,
+                "run_id": _run_id(config),
+                "attempt": _attempt(config),
+                "pid": os.getpid(),
+            },
+        )
+        return f"applied: {note}"
+
+    return await once(config, tool_call_id, call_remote)
 
 
 async def _work(node: str, state: LedgerState, config: RunnableConfig) -> None:
@@ -128,7 +131,8 @@ _tool_node = ToolNode([apply_effect])
 async def tools(state: LedgerState, config: RunnableConfig) -> dict[str, Any]:
     await _enter("tools", config)
     result = await _tool_node.ainvoke(state, config)
-    await _work("tools", state, config)  # a hold here parks after the effect: the re-entry repeats it
+    # A hold here parks after the effect, so the re-entry calls the tool again.
+    await _work("tools", state, config)
     return {**result, "visits": _visit("tools", config)}
 
 
