@@ -33,7 +33,7 @@ from tests.fixtures.live import settings_env
 from tests.fixtures.principals import create_credential
 
 PROJECT = Path(__file__).parent / "project" / "langgraph.json"
-LEASE_S = 3.0
+LEASE_S = 5.0
 """Short, so a killed worker's runs are re-claimed within seconds (the reaper's bound)."""
 RUNS_SETTINGS: dict[str, float] = {
     "reaper_interval_s": 0.5,
