@@ -33,8 +33,10 @@ from tests.fixtures.live import settings_env
 from tests.fixtures.principals import create_credential
 
 PROJECT = Path(__file__).parent / "project" / "langgraph.json"
-LEASE_S = 5.0
-"""Short, so a killed worker's runs are re-claimed within seconds (the reaper's bound)."""
+LEASE_S = 10.0
+"""Short, so a killed worker's runs are re-claimed within seconds (the reaper's bound), yet
+long enough that a worker starved of CPU on a loaded 2-core machine (renewing every third of
+it) does not lose runs it is still executing."""
 RUNS_SETTINGS: dict[str, float] = {
     "reaper_interval_s": 0.5,
     "redeliver_after_s": 5.0,

@@ -289,8 +289,10 @@ def claimed_after_finishing(log: list[Transition]) -> list[str]:
     return offenders
 
 
-def parking(conninfo: str, run_ids: list[str]) -> tuple[int, int]:
-    """(runs parked at their ``hold_at`` step in attempt 1, runs that may still park there).
+def parking(conninfo: str, run_ids: list[str], owners: list[str]) -> tuple[int, int]:
+    """(runs parked at their ``hold_at`` step in attempt 1, runs that may still park there),
+    counting only runs held by the live workers ``owners``: a killed worker's runs still
+    look ``running`` until their lease expires.
 
     A run may still park while it waits for its first claim or runs its first attempt.
     """
@@ -298,15 +300,16 @@ def parking(conninfo: str, run_ids: list[str]) -> tuple[int, int]:
         row = connection.execute(
             """
             SELECT
-                count(*) FILTER (WHERE r.status = 'running' AND r.attempt = 1 AND EXISTS (
+                count(*) FILTER (WHERE r.status = 'running' AND r.attempt = 1
+                    AND r.lease_owner = ANY(%s) AND EXISTS (
                     SELECT 1 FROM chaos_node_entries e
                     WHERE e.run_id = r.id AND e.attempt = 1
                       AND e.node = (r.kwargs::jsonb -> 'input' ->> 'hold_at'))),
                 count(*) FILTER (WHERE (r.status = 'pending' AND r.attempt = 0)
-                                    OR (r.status = 'running' AND r.attempt = 1))
+                    OR (r.status = 'running' AND r.attempt = 1 AND r.lease_owner = ANY(%s)))
             FROM runs r WHERE r.id = ANY(%s::uuid[])
             """,
-            (run_ids,),
+            (owners, owners, run_ids),
         ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])

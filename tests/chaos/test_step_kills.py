@@ -18,13 +18,14 @@ import pytest
 from tests.chaos import ledger
 from tests.chaos.checks import assert_exactly_once, reentries
 from tests.chaos.conftest import Chaos, Figures, run_body, submit
+from tests.chaos.processes import lease_owner
 from tests.fixtures.live import live_api, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 RUNS = 100
 WORKERS = 2
-CONCURRENCY = 25
+CONCURRENCY = 10
 CAPACITY = WORKERS * CONCURRENCY
 LIMIT_S = 200.0
 
@@ -37,8 +38,11 @@ def test_100_runs_killed_at_a_random_step_finish_with_each_node_run_once(
     holds = [chosen.choice(ledger.NODES) for _ in range(RUNS)]
     figures(f"seed {seed}: holds per node { ({node: holds.count(node) for node in ledger.NODES}) }")
 
+    def parking() -> tuple[int, int]:
+        return ledger.parking(chaos.conninfo, runs, [lease_owner(pid) for pid in fleet.alive()])
+
     def saturated() -> bool:
-        parked, may_park = ledger.parking(chaos.conninfo, runs)
+        parked, may_park = parking()
         return parked > 0 and (parked >= min(CAPACITY, may_park))
 
     rounds = 0
@@ -47,7 +51,7 @@ def test_100_runs_killed_at_a_random_step_finish_with_each_node_run_once(
             fleet.start()
         runs = submit(url, chaos.key, [run_body(step_s=0.05, hold_at=node) for node in holds])
         started = time.monotonic()
-        while ledger.parking(chaos.conninfo, runs)[1] and time.monotonic() - started < LIMIT_S:
+        while parking()[1] and time.monotonic() - started < LIMIT_S:
             assert wait_for(saturated, 60, 0.2), (
                 f"runs did not reach their kill step: {ledger.status_counts(chaos.conninfo, runs)}"
                 f"\n{fleet.log_tail()}"
