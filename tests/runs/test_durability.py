@@ -125,3 +125,17 @@ class TestEffects:
         tool_messages = [m for m in stack.values(thread)["messages"] if m["type"] == "tool"]
         assert len(tool_messages) == 1
         assert "charge #1" in tool_messages[0]["content"]
+
+
+class TestIdempotentWait:
+    def test_a_retried_wait_returns_the_first_runs_output(self, stack: Stack) -> None:
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        body = {"assistant_id": "steps", "input": {"delay": 0.1}}
+        with stack.client(timeout_s=240) as http:  # the wait spans the worker's boot
+            thread = http.post("/threads", json={}).json()["thread_id"]
+            first = http.post(f"/threads/{thread}/runs/wait", json=body, headers=key)
+            second = http.post(f"/threads/{thread}/runs/wait", json=body, headers=key)
+            assert first.status_code == second.status_code == 200, second.text
+            assert first.json()["visits"] == second.json()["visits"] == ["one", "two", "three"]
+            assert second.headers["content-location"] == first.headers["content-location"]
+            assert len(http.get(f"/threads/{thread}/runs").json()) == 1

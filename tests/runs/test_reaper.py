@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import redis as redis_sync
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from colmeia.config import Settings
@@ -97,6 +98,10 @@ async def _running_run(
         return await RunRepository(session).add(run)
 
 
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def _read(ledger: Ledger, run_id: uuid.UUID) -> Run:
     async with unit_of_work(ledger.sessionmaker) as session:
         run = await RunRepository(session).get_any(run_id)
@@ -108,7 +113,9 @@ class TestLeases:
     async def test_an_expired_lease_goes_back_to_pending_and_is_sent(self, ledger: Ledger) -> None:
         run = await _running_run(ledger)
         live = await _running_run(ledger, expired=False)
+        recoveries = _sample("colmeia_run_lease_recoveries_total")
         swept = await ledger.reaper().sweep()
+        assert _sample("colmeia_run_lease_recoveries_total") >= recoveries + 1
         assert str(run.id) in swept.recovered
         assert str(live.id) not in swept.recovered
         after = await _read(ledger, run.id)
@@ -120,8 +127,10 @@ class TestLeases:
 
     async def test_the_last_attempt_lost_is_a_dead_letter(self, ledger: Ledger) -> None:
         run = await _running_run(ledger, attempt=3, max_attempts=3)
+        buried = _sample("colmeia_dead_letters_total", reason="lease_expired")
         swept = await ledger.reaper().sweep()
         assert str(run.id) in swept.dead
+        assert _sample("colmeia_dead_letters_total", reason="lease_expired") >= buried + 1
         after = await _read(ledger, run.id)
         assert after.status == RunStatus.dead
         assert after.dead_at is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -70,10 +69,7 @@ async def open_agent_protocol(
     run_events = RunEvents(redis, settings.agents.stream_ttl_s)
     job_queue = JobQueue(create_celery(settings, redis_url))
     policy = RunPolicy.of(settings.runs)
-    sweeping = asyncio.create_task(
-        Reaper(sessionmaker, run_events, job_queue, policy).sweep_forever(), name="reaper"
-    )
-    stack.callback(sweeping.cancel)
+    await stack.enter_async_context(Reaper(sessionmaker, run_events, job_queue, policy).running())
     return AgentProtocol(
         graphs=graphs,
         run_events=run_events,

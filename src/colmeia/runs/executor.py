@@ -339,14 +339,24 @@ async def _record(context: ExecutionContext, run: Run, outcome: Outcome) -> Afte
             await RunRepository(session).delete(run.id)
     if following is not None:  # the thread's next waiting run (enqueue / interrupt strategies)
         after.enqueue(EXECUTE_TASK, run_id=str(following))
-    if outcome.status in (RunStatus.error, RunStatus.dead, RunStatus.timeout):
-        error = outcome.error or outcome.status.value
-        name, _, message = error.partition(": ")
-        await context.events.publish(run.id, "error", {"error": name, "message": message or name})
+    error = _error_event(outcome)
+    if error is not None:
+        await context.events.publish(run.id, "error", error)
     await context.events.finish(run.id, outcome.output, outcome.status.value)
     if run.kwargs.get("temporary"):
         await _drop_temporary_thread(context, run)
     return after
+
+
+def _error_event(outcome: Outcome) -> dict[str, str] | None:
+    """The ``error`` event of a run that failed, died or timed out (None otherwise)."""
+    if outcome.status not in (RunStatus.error, RunStatus.dead, RunStatus.timeout):
+        return None
+    found = outcome.output.get("__error__") if isinstance(outcome.output, dict) else None
+    if isinstance(found, dict):
+        return found
+    name, _, message = (outcome.error or outcome.status.value).partition(": ")
+    return {"error": name, "message": message or name}
 
 
 async def _write_end(repository: RunRepository, run: Run, outcome: Outcome) -> bool:

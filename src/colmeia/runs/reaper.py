@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -94,6 +95,16 @@ class Reaper:
             tuple(str(run.id) for run in buried),
             tuple(map(str, redelivered)),
         )
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Sweep in the background while the context is open (stopped before it exits)."""
+        task = asyncio.create_task(self.sweep_forever(), name="reaper")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def sweep_forever(self) -> None:
         """Sweep every ``reaper_interval_s`` until cancelled; a failed sweep is logged and

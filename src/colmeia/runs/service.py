@@ -85,6 +85,30 @@ def _due(after_seconds: float | None) -> datetime | None:
     return utc_now() + timedelta(seconds=after_seconds) if after_seconds else None
 
 
+def _new_run(
+    principal: Principal,
+    thread: Thread,
+    assistant: Assistant,
+    body: RunCreate,
+    temporary: bool,
+    policy: RunPolicy | None,
+    idempotency: Idempotency | None,
+) -> Run:
+    return Run(
+        tenant_id=principal.tenant_id,
+        thread_id=thread.id,
+        assistant_id=assistant.id,
+        metadata_=body.metadata,
+        kwargs=run_kwargs(assistant, body, temporary and body.on_completion != "keep"),
+        multitask_strategy=body.multitask_strategy,
+        max_attempts=(policy or RunPolicy()).max_attempts,
+        timeout_s=run_timeout_s(body.config),
+        available_at=_due(body.after_seconds),
+        idempotency_key=idempotency.key if idempotency else None,
+        request_hash=idempotency.request_hash if idempotency else None,
+    )
+
+
 class RunService:
     async def _thread(
         self, session: AsyncSession, principal: Principal, thread_id: uuid.UUID, body: RunCreate
@@ -117,7 +141,7 @@ class RunService:
             existing = await self.replay(session, principal, idempotency)
             if existing is not None:
                 return existing, AfterCommit()
-        policy = policy or RunPolicy()
+        run_timeout_s(body.config)  # refuse a bad limit before touching anything
         assistant_id = assistant_service.resolve_id(body.assistant_id, graph_ids)
         assistant = await assistant_service.get(session, principal, assistant_id)
         temporary = thread_id is None
@@ -127,19 +151,7 @@ class RunService:
             thread = await self._thread(session, principal, thread_id, body)
         after = AfterCommit()
         await self._make_room(session, thread, body, after, events)
-        run = Run(
-            tenant_id=principal.tenant_id,
-            thread_id=thread.id,
-            assistant_id=assistant.id,
-            metadata_=body.metadata,
-            kwargs=run_kwargs(assistant, body, temporary and body.on_completion != "keep"),
-            multitask_strategy=body.multitask_strategy,
-            max_attempts=policy.max_attempts,
-            timeout_s=run_timeout_s(body.config),
-            available_at=_due(body.after_seconds),
-            idempotency_key=idempotency.key if idempotency else None,
-            request_hash=idempotency.request_hash if idempotency else None,
-        )
+        run = _new_run(principal, thread, assistant, body, temporary, policy, idempotency)
         await RunRepository(session).add(run)
         thread.metadata_ = {
             **thread.metadata_,

@@ -128,6 +128,5 @@ class AgentRuntime:
             policy=RunPolicy.of(settings.runs),
         )
         reaper = Reaper(context.sessionmaker, context.events, context.queue, context.policy)
-        sweeping = asyncio.create_task(reaper.sweep_forever(), name="reaper")
-        self._stack.callback(sweeping.cancel)
+        await self._stack.enter_async_context(reaper.running())
         return context
