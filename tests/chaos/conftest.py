@@ -99,22 +99,29 @@ def submit(base_url: str, key: str, bodies: list[dict[str, Any]], parallel: int 
 Figures = Callable[[str], None]
 
 
+FIGURES = pytest.StashKey[list[str]]()
+
+
 @pytest.fixture
 def figures(
     request: pytest.FixtureRequest, record_property: Callable[[str, object], None]
-) -> Iterator[Figures]:
-    """Report measured figures: on the terminal after the test, and in the JUnit XML."""
-    lines: list[str] = []
+) -> Figures:
+    """Report a measured figure: in the terminal summary and in the JUnit XML."""
+    collected = request.config.stash.setdefault(FIGURES, [])
 
     def report(line: str) -> None:
-        lines.append(line)
-        record_property(f"chaos_{len(lines)}", line)
+        collected.append(f"{request.node.name}: {line}")
+        record_property(f"chaos_{len(collected)}", line)
 
-    yield report
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = terminalreporter.config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("chaos figures")
         for line in lines:
-            reporter.write_line(f"[chaos] {request.node.name}: {line}")
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture

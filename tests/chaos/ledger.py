@@ -315,17 +315,18 @@ def parking(conninfo: str, run_ids: list[str], owners: list[str]) -> tuple[int, 
     return int(row[0]), int(row[1])
 
 
-def productive(conninfo: str) -> dict[str, datetime]:
+def productive(conninfo: str, finished: int) -> dict[str, datetime]:
     """Lease owner → when it first claimed a run, for each worker that holds a run right now
-    and has already finished at least one."""
+    and has already finished at least ``finished`` runs."""
     with psycopg.connect(conninfo) as connection:
         rows = connection.execute(
             "SELECT l.lease_owner, min(l.at) FROM chaos_run_log l "
             "WHERE l.status = 'running' "
             "AND l.lease_owner IN (SELECT lease_owner FROM runs WHERE status = 'running') "
             "AND l.lease_owner IN (SELECT lease_owner FROM chaos_run_log "
-            "                      WHERE status = ANY(%s)) "
+            "                      WHERE status = ANY(%s) GROUP BY lease_owner "
+            "                      HAVING count(*) >= %s) "
             "GROUP BY l.lease_owner",
-            (list(TERMINAL),),
+            (list(TERMINAL), finished),
         ).fetchall()
     return {owner: at for owner, at in rows}
