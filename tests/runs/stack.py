@@ -16,11 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
 
 from colmeia import migrations
 from colmeia.config import Settings
-from colmeia.models import Role
+from colmeia.models import Role, Run
 from colmeia.simllm.testing import running_sim_llm
 from tests.conftest import TEST_SECRET
 from tests.fixtures.live import live_api
@@ -58,28 +59,25 @@ class Stack:
         """The run's row, read straight from the database."""
         engine = create_engine(migrations.sync_url(self.settings.database_url))
         try:
-            with engine.connect() as connection:
-                row = (
-                    connection.execute(
-                        text(
-                            "SELECT status, attempt, error, lease_owner, max_attempts "
-                            "FROM runs WHERE id = :id"
-                        ),
-                        {"id": uuid.UUID(run_id).hex if "sqlite" in str(engine.url) else run_id},
-                    )
-                    .mappings()
-                    .one()
-                )
-                return dict(row)
+            with Session(engine) as session:
+                run = session.get(Run, uuid.UUID(run_id))
+                assert run is not None, run_id
+                return {
+                    "status": run.status.value,
+                    "attempt": run.attempt,
+                    "error": run.error,
+                    "lease_owner": run.lease_owner,
+                    "max_attempts": run.max_attempts,
+                }
         finally:
             engine.dispose()
 
     def runs_with_key(self, key: str) -> int:
         engine = create_engine(migrations.sync_url(self.settings.database_url))
         try:
-            with engine.connect() as connection:
-                statement = text("SELECT count(*) FROM runs WHERE idempotency_key = :key")
-                return int(connection.execute(statement, {"key": key}).scalar_one())
+            with Session(engine) as session:
+                counted = select(func.count()).where(Run.idempotency_key == key)
+                return int(session.execute(counted).scalar_one())
         finally:
             engine.dispose()
 

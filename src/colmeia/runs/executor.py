@@ -48,6 +48,8 @@ logger = logging.getLogger("colmeia.runs")
 EXECUTE_TASK = "runs.execute"
 CANCEL_POLL_S = 0.2
 TIMED_OUT = "timeout"
+LEASE_LOST = "lease_lost"
+"""The watcher could not renew the lease: another attempt owns the run now."""
 """`_watch`'s answer when the attempt ran out of time (a cancel action is the other)."""
 
 # Any (below): graph input, state and stream chunks are user-defined.
@@ -88,6 +90,12 @@ async def execute_run(context: ExecutionContext, run_id: uuid.UUID) -> None:
     with traced_run(run):
         try:
             outcome = await _drive(context, run)
+            if outcome.cancel_action == LEASE_LOST:
+                # The reaper gave the run to another attempt (this worker stalled past its
+                # lease): stop here, so two attempts never drive one thread; the owner records
+                # the end.
+                logger.warning("run %s attempt %s lost its lease; stopped", run.id, run.attempt)
+                return
             if outcome.cancel_action == "rollback":
                 outcome.output = await rollback_thread(context.graphs, run)
             elif outcome.cancel_action is not None:
@@ -185,6 +193,8 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
             error=f"RunTimeout: the run exceeded its time limit of {limit:g} s",
             cancel_action=action,
         )
+    if action == LEASE_LOST:
+        return Outcome(RunStatus.running, cancel_action=action)
     if action is not None:
         return Outcome(RunStatus.interrupted, cancel_action=action)
     try:
@@ -237,7 +247,8 @@ async def _stream(
 async def _watch(context: ExecutionContext, run: Run, task: asyncio.Task[None]) -> str | None:
     """Wait for the graph; renew the lease, honour cancel requests and the time limit meanwhile.
 
-    Returns the cancel action (or `TIMED_OUT`) when the run was stopped, else None. Cancelled
+    Returns the cancel action (or `TIMED_OUT`, or `LEASE_LOST`) when the run was stopped,
+    else None. Cancelled
     itself (worker shutdown), it cancels the graph first.
     """
     renew_every = max(context.lease_s / 3, CANCEL_POLL_S)
@@ -260,7 +271,9 @@ async def _watch(context: ExecutionContext, run: Run, task: asyncio.Task[None]) 
             return action
         if now - last_renewal >= renew_every:
             last_renewal = now
-            await ledger_retry(_renew)(context, run)
+            if not await ledger_retry(_renew)(context, run):
+                await _stop(task)
+                return LEASE_LOST
     return None
 
 
@@ -275,10 +288,11 @@ async def _stop(task: asyncio.Task[None]) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def _renew(context: ExecutionContext, run: Run) -> None:
+async def _renew(context: ExecutionContext, run: Run) -> bool:
+    """Extend this attempt's lease; False when the attempt no longer holds the run."""
     until = utc_now() + timedelta(seconds=context.lease_s)
     async with unit_of_work(context.sessionmaker) as session:
-        await RunRepository(session).renew(run.id, run.attempt, until)
+        return await RunRepository(session).renew(run.id, run.attempt, until)
 
 
 def _failed(run: Run, error: BaseException, reason: str | None = None) -> Outcome:
