@@ -39,7 +39,9 @@ class TestWorkerLoss:
             assert owner in (first.pid, second.pid)
             os.kill(owner, signal.SIGKILL)
             row = stack.wait_status(run, TERMINAL, timeout_s=BOOT_S)
-        assert (row["status"], row["attempt"]) == ("success", 2), row
+        # Another attempt finished it (a third, if a loaded machine stalls the second past its
+        # short test lease: recovery again, never a second owner at once).
+        assert row["status"] == "success" and row["attempt"] >= 2, row
         # Resumed from its checkpoint: the step finished before the kill did not run again.
         assert stack.values(thread)["visits"] == ["one", "two", "three"]
 
