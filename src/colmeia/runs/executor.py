@@ -242,8 +242,8 @@ async def _failed(
 
 
 async def _exhausted(context: ExecutionContext, run: Run, error: BudgetExhausted) -> Outcome:
-    """A budget refused a model call: the run stops with ``budget_exhausted`` and the thread's
-    values so far (its partial answer), as the error of a plain gateway call (402) would."""
+    """A budget refused a model call: the run stops with ``budget_exhausted`` (what a plain
+    gateway call answers with a 402) and the thread's values so far, its partial answer."""
     message = redact(str(error))
     logger.warning("run %s stopped: %s: %s", run.id, error.code, message)
     mark_failed(message)
