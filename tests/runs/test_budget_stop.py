@@ -63,6 +63,7 @@ class TestBudgetExhausted:
             assert joined["__error__"]["error"] == "budget_exhausted"
             assert [m["content"] for m in joined["messages"]] == [QUESTION]  # the partial answer
 
+            # The SDK raises a plain Exception for an errored wait (raise_error=True).
             with pytest.raises(Exception, match="^budget_exhausted: "):
                 client.runs.wait(second, "chat", input=human("and now?"))
             response = httpx.post(
