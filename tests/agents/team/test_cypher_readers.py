@@ -17,7 +17,6 @@ from colmeia.agents.team.tools.cypher import FalkorReader, Neo4jReader
 from colmeia.agents.team.tools.errors import ToolRefusal
 from colmeia.embedded.redis_server import wait_for_redis
 
-
 SUPPLIERS = (
     "MATCH (s:Supplier)-[:SUPPLIES]->(p:Product {name: $product}) RETURN s.name AS supplier "
     "ORDER BY supplier"
@@ -89,7 +88,7 @@ class TestFalkorReader:
     async def test_server_refuses_writes_the_check_misses(self, falkor: FalkorReader) -> None:
         # A write hidden from the keyword check still meets GRAPH.RO_QUERY on the server.
         with pytest.raises(Exception, match="read-only"):
-            await falkor._graph().ro_query("CREATE (:Intruder)")  # noqa: SLF001
+            await falkor._graph().ro_query("CREATE (:Intruder)")
         rows = await falkor.query("MATCH (n:Intruder) RETURN count(n) AS n", {})
         assert rows == [{"n": 0}]
 
