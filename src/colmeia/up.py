@@ -8,7 +8,6 @@ import time
 import typer
 
 from colmeia import migrations
-from colmeia.agents.team.demo_data import load_demo
 from colmeia.auth.secret import server_pepper
 from colmeia.bootstrap import SeedResult, seed_admin
 from colmeia.config import Settings
@@ -107,9 +106,6 @@ def run(settings: Settings) -> int:
         redis_url = settings.redis.url or embedded_redis(settings).url
         migrations.upgrade(settings.database_url)
         seed = asyncio.run(_seed(settings))
-        demo = load_demo(settings, redis_url)
-        if demo.loaded:
-            typer.echo(f"colmeia: loaded the demo company ({', '.join(demo.loaded)})")
         _warn_simulated(settings)
         group = ProcessGroup(env=child_env(_overrides(settings, redis_url)))
         if settings.uses_simulated_llm:
@@ -118,6 +114,13 @@ def run(settings: Settings) -> int:
             group.spawn("smollm2", "smollm2", "--port", str(settings.llm.simulated_port))
         group.spawn("worker", "worker")
         group.spawn("api", "api")
+        # While the children import and start (seconds of mostly one core), load what is
+        # missing of the demo company on the other; it is in place before the ready line.
+        from colmeia.agents.team.demo_data import load_demo  # its backends' imports overlap too
+
+        demo = load_demo(settings, redis_url)
+        if demo.loaded:
+            typer.echo(f"colmeia: loaded the demo company ({', '.join(demo.loaded)})")
         ready_url = f"http://{settings.server.host}:{settings.server.port}/readyz"
         alive = lambda: group is not None and group.first_exited() is None  # noqa: E731
         if not wait_until_ready(ready_url, READY_TIMEOUT_S, alive):

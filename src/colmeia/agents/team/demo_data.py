@@ -16,6 +16,7 @@ restart does nothing (and loads no embedding model) and a half-done load is fini
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -26,14 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from falkordb import FalkorDB  # type: ignore[import-untyped]
-from fpdf import FPDF
-from pymongo import MongoClient
 
 from colmeia.agents.team.resources import DEMO_DIR, documents_path, team_dir
-from colmeia.agents.team.tools.documents import DocumentIndex
 from colmeia.agents.team.tools.extract import SUPPORTED_SUFFIXES
 from colmeia.config import Settings
+
+# The drivers (falkordb, fpdf2, pymongo) and the document index (text splitter, encoder) are
+# imported only when something is loaded: `colmeia up` calls this on every start, and a
+# restart, which loads nothing, should not pay seconds of imports.
 
 PDF_SOURCE_SUFFIX = ".pdf.md"
 
@@ -81,11 +82,15 @@ def load_demo_sql(path: Path) -> bool:
 
 def load_demo_graph(redis_url: str, graph_name: str) -> bool:
     """Create the demo graph in FalkorDB unless the key exists; True if it was created."""
+    pool = redis.ConnectionPool.from_url(redis_url)
+    if redis.Redis(connection_pool=pool).exists(graph_name):
+        pool.disconnect()
+        return False
+    from falkordb import FalkorDB  # type: ignore[import-untyped]
+
     # Not FalkorDB.from_url: it drops a unix socket path (the embedded server's) and dials TCP.
-    database = FalkorDB(connection_pool=redis.ConnectionPool.from_url(redis_url))
+    database = FalkorDB(connection_pool=pool)
     try:
-        if database.connection.exists(graph_name):
-            return False
         graph = database.select_graph(graph_name)
         try:
             _create_graph(graph, json.loads((DEMO_DIR / "graph.json").read_text()))
@@ -125,11 +130,18 @@ def _name(value: str) -> str:
 
 def load_demo_documents(data_dir: Path) -> bool:
     """Copy the policy documents (rendering the PDF) and index them; True if any chunk was
-    written."""
+    written. A stamp of the sources' digest makes a restart skip all of it."""
+    sources = sorted((DEMO_DIR / "documents").iterdir())
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sources))
+    stamp = team_dir(data_dir) / "documents.stamp"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return False
+    from colmeia.agents.team.tools.documents import DocumentIndex
+
     target = team_dir(data_dir) / "documents"
     target.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    for source in sorted((DEMO_DIR / "documents").iterdir()):
+    for source in sources:
         if source.name.endswith(PDF_SOURCE_SUFFIX):
             pdf = target / source.name.removesuffix(".md")
             if not pdf.exists():
@@ -140,11 +152,15 @@ def load_demo_documents(data_dir: Path) -> bool:
             if not copy.exists() or copy.read_bytes() != source.read_bytes():
                 shutil.copyfile(source, copy)
             files.append(copy)
-    return DocumentIndex(documents_path(data_dir)).ingest(files) > 0
+    written = DocumentIndex(documents_path(data_dir)).ingest(files)
+    stamp.write_text(digest.hexdigest())
+    return written > 0
 
 
 def render_pdf(markdown: str, path: Path) -> None:
     """Render simple Markdown (headings, paragraphs) as a PDF with fpdf2."""
+    from fpdf import FPDF
+
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", size=11)
@@ -163,6 +179,8 @@ def render_pdf(markdown: str, path: Path) -> None:
 
 def load_demo_records(mongo_url: str, database: str) -> bool:
     """Insert the demo interaction records into ``database`` unless its collection has any."""
+    from pymongo import MongoClient
+
     data = json.loads((DEMO_DIR / "records.json").read_text())
     client: MongoClient[dict[str, Any]] = MongoClient(mongo_url, serverSelectionTimeoutMS=5000)
     with client:

