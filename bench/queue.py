@@ -56,6 +56,7 @@ CLIENT_CONCURRENCY = 32
 WORKER_CONCURRENCY = 32
 LEASE_S = 5.0  # short, so a reaper (when there is one) can recover a killed worker's run soon
 KILLED_RUN_SLEEP_S = 3.0
+SDK_TIMEOUT_S = 600  # the first run waits for a worker to start, slow on a loaded machine
 
 
 @dataclass
@@ -121,7 +122,7 @@ async def _until_done(database_url: str, batch: str, count: int, timeout_s: floa
 async def _latency(api: str, key: str, database_url: str, count: int) -> list[float]:
     """Runs created one at a time, each waited for: the queue is empty at every enqueue."""
     batch = f"latency-{uuid.uuid4().hex[:8]}"
-    async with get_client(url=api, api_key=key, timeout=60) as sdk:
+    async with get_client(url=api, api_key=key, timeout=SDK_TIMEOUT_S) as sdk:
         await sdk.runs.wait(None, "noop", input={})  # warm the worker's graph and pools
         for _ in range(count):  # kept: a stateless run's thread (and run) is deleted otherwise
             await sdk.runs.wait(
@@ -132,10 +133,10 @@ async def _latency(api: str, key: str, database_url: str, count: int) -> list[fl
 
 async def _burst(api: str, key: str, database_url: str, count: int) -> tuple[float, list[float]]:
     batch = f"burst-{uuid.uuid4().hex[:8]}"
-    async with get_client(url=api, api_key=key, timeout=120) as sdk:
+    async with get_client(url=api, api_key=key, timeout=SDK_TIMEOUT_S) as sdk:
         await sdk.runs.wait(None, "noop", input={})
         await _create(sdk, batch, count, CLIENT_CONCURRENCY)
-    rows = await _until_done(database_url, batch, count, timeout_s=max(120.0, count / 2))
+    rows = await _until_done(database_url, batch, count, timeout_s=max(300.0, float(count)))
     done = [row for row in rows if row.status == RunStatus.success and row.ended_at]
     if len(done) < count:
         raise RuntimeError(f"only {len(done)} of {count} runs succeeded")
@@ -166,7 +167,7 @@ def _recovery(
     try:
 
         async def start() -> bool:
-            async with get_client(url=api, api_key=key, timeout=60) as sdk:
+            async with get_client(url=api, api_key=key, timeout=SDK_TIMEOUT_S) as sdk:
                 await sdk.runs.wait(None, "noop", input={})  # the victim is up and warm
                 thread = await sdk.threads.create()
                 await sdk.runs.create(
@@ -233,7 +234,7 @@ def _measure_broker(
     log = workdir / f"api-{name}.log"
     with _process(argv, env, log):
         try:
-            _wait_http(f"{api}/healthz", timeout_s=180)
+            _wait_http(f"{api}/healthz", timeout_s=600)  # slow on a loaded machine
         except RuntimeError:
             print(log.read_text()[-3000:])
             raise
