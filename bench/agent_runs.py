@@ -121,7 +121,7 @@ async def _baseline(llm: str) -> list[float]:
 
 async def _measure(api: str, key: str | None, runs: int, waits: int) -> dict[str, object]:
     """The same client workload against any Agent Protocol server."""
-    async with get_client(url=api, api_key=key, timeout=120) as sdk:
+    async with get_client(url=api, api_key=key, timeout=600) as sdk:  # a worker may start slowly
         await sdk.runs.wait(None, "chat", input=MESSAGE)  # warm the worker
         c1 = await _timed(lambda: sdk.runs.wait(None, "chat", input=MESSAGE), waits, 1)
         c16 = await _timed(lambda: sdk.runs.wait(None, "chat", input=MESSAGE), 4 * waits, 16)
@@ -137,8 +137,8 @@ async def _measure(api: str, key: str | None, runs: int, waits: int) -> dict[str
                 await sdk.runs.join(run["thread_id"], run["run_id"])
 
         started = time.perf_counter()
-        runs = await asyncio.gather(*(create(thread_id) for thread_id in threads))
-        await asyncio.gather(*(join(run) for run in runs))
+        created = await asyncio.gather(*(create(thread_id) for thread_id in threads))
+        await asyncio.gather(*(join(run) for run in created))
         elapsed = time.perf_counter() - started
     return {"c1": c1, "c16": c16, "throughput": runs / elapsed}
 
@@ -225,8 +225,8 @@ def run(options: argparse.Namespace) -> dict[str, dict[str, object]]:
             worker = [*colmeia, "worker", "--concurrency", "32"]
             colmeia_stack.enter_context(_process(worker, env, workdir / "worker.log"))
             api = f"http://127.0.0.1:{api_port}"
-            _wait_http(f"{api}/healthz", timeout_s=180)
             try:
+                _wait_http(f"{api}/healthz", timeout_s=600)  # slow on a loaded machine
                 results["Colmeia"] = asyncio.run(_measure(api, key, options.runs, options.waits))
             except Exception:
                 print((workdir / "api.log").read_text()[-3000:])

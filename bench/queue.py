@@ -8,8 +8,9 @@ call (``bench/graphs/noop.py``), so every figure is queue + ledger + worker cost
   claim), for runs created one at a time;
 - throughput: a burst of runs created through the API (≤ 32 requests in flight), with 1 and
   with 2 worker processes; runs/s = runs ÷ (last ``ended_at`` − first ``created_at``);
-- recovery: a worker is SIGKILLed while its run sleeps, a fresh worker starts at once, and the
-  time from the kill to the run's success is measured (bounded by the time limit).
+- recovery: a worker is SIGKILLed while its run sleeps, a fresh worker starts at once (its
+  start-up counts), and the time from the kill to the run's success is measured (bounded by
+  the time limit).
 
 Targets (issue 9): enqueue→start p50 ≤ 10 ms; ≥ 60 runs/s.
 """
@@ -56,6 +57,7 @@ CLIENT_CONCURRENCY = 32
 WORKER_CONCURRENCY = 32
 LEASE_S = 5.0  # short, so a reaper (when there is one) can recover a killed worker's run soon
 KILLED_RUN_SLEEP_S = 3.0
+SDK_TIMEOUT_S = 600  # the first run waits for a worker to start, slow on a loaded machine
 
 
 @dataclass
@@ -121,7 +123,7 @@ async def _until_done(database_url: str, batch: str, count: int, timeout_s: floa
 async def _latency(api: str, key: str, database_url: str, count: int) -> list[float]:
     """Runs created one at a time, each waited for: the queue is empty at every enqueue."""
     batch = f"latency-{uuid.uuid4().hex[:8]}"
-    async with get_client(url=api, api_key=key, timeout=60) as sdk:
+    async with get_client(url=api, api_key=key, timeout=SDK_TIMEOUT_S) as sdk:
         await sdk.runs.wait(None, "noop", input={})  # warm the worker's graph and pools
         for _ in range(count):  # kept: a stateless run's thread (and run) is deleted otherwise
             await sdk.runs.wait(
@@ -132,10 +134,10 @@ async def _latency(api: str, key: str, database_url: str, count: int) -> list[fl
 
 async def _burst(api: str, key: str, database_url: str, count: int) -> tuple[float, list[float]]:
     batch = f"burst-{uuid.uuid4().hex[:8]}"
-    async with get_client(url=api, api_key=key, timeout=120) as sdk:
+    async with get_client(url=api, api_key=key, timeout=SDK_TIMEOUT_S) as sdk:
         await sdk.runs.wait(None, "noop", input={})
         await _create(sdk, batch, count, CLIENT_CONCURRENCY)
-    rows = await _until_done(database_url, batch, count, timeout_s=max(120.0, count / 2))
+    rows = await _until_done(database_url, batch, count, timeout_s=max(300.0, float(count)))
     done = [row for row in rows if row.status == RunStatus.success and row.ended_at]
     if len(done) < count:
         raise RuntimeError(f"only {len(done)} of {count} runs succeeded")
@@ -166,7 +168,7 @@ def _recovery(
     try:
 
         async def start() -> bool:
-            async with get_client(url=api, api_key=key, timeout=60) as sdk:
+            async with get_client(url=api, api_key=key, timeout=SDK_TIMEOUT_S) as sdk:
                 await sdk.runs.wait(None, "noop", input={})  # the victim is up and warm
                 thread = await sdk.threads.create()
                 await sdk.runs.create(
@@ -233,7 +235,7 @@ def _measure_broker(
     log = workdir / f"api-{name}.log"
     with _process(argv, env, log):
         try:
-            _wait_http(f"{api}/healthz", timeout_s=180)
+            _wait_http(f"{api}/healthz", timeout_s=600)  # slow on a loaded machine
         except RuntimeError:
             print(log.read_text()[-3000:])
             raise
@@ -312,7 +314,7 @@ def _body(results: dict[str, BrokerFigures], database: str, options: argparse.Na
     doc = __doc__ or ""
     return "\n".join(
         [
-            doc.split("\n\n")[1].strip(),
+            "\n\n".join(doc.split("\n\n")[1:4]).strip(),  # what is measured, and how
             "",
             f"Ledger: **{database}**. Runs per burst: {options.runs}; idle-queue runs: "
             f"{options.latency}; worker concurrency {WORKER_CONCURRENCY} (prefetch = "

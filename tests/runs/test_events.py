@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -40,3 +41,24 @@ class TestRunEvents:
         assert await events.cancel_requested(run_id) is None
         await events.request_cancel(run_id, "rollback")
         assert await events.cancel_requested(run_id) == "rollback"
+
+    async def test_a_late_blocking_read_is_asked_again(
+        self, events: RunEvents, redis_url: str
+    ) -> None:
+        """Every XREAD here outlives the client's socket timeout; reading still succeeds."""
+        impatient = Redis.from_url(redis_url, socket_timeout=0.05)
+        try:
+            run_id = uuid.uuid4()
+            reader = RunEvents(impatient, ttl_s=120)
+
+            async def publish_later() -> None:
+                await asyncio.sleep(0.3)
+                await events.publish(run_id, "values", {"n": 1})
+                await events.finish(run_id, {"n": 1}, "success")
+
+            publishing = asyncio.create_task(publish_later())
+            received = [event.data async for event in reader.read(run_id)]
+            await publishing
+            assert received == ['{"n":1}']
+        finally:
+            await impatient.aclose()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import TimeoutError as RedisTimeout
 
 from colmeia.kit.jsonable import dumps
 
@@ -78,7 +79,13 @@ class RunEvents:
         up after that many empty reads when the stream does not exist (run never started)."""
         key, last, idle = stream_key(run_id), after, 0
         while True:
-            found = await self.redis.xread({key: last}, count=100, block=READ_BLOCK_MS)
+            try:
+                found = await self.redis.xread({key: last}, count=100, block=READ_BLOCK_MS)
+            except RedisTimeout:
+                # The blocking read's answer came later than the socket timeout (a loaded
+                # server or event loop): the client dropped that connection, so ask again from
+                # the last id seen rather than fail a wait or join that is still valid.
+                found = None
             if not found:
                 idle += 1
                 if idle_limit is not None and idle >= idle_limit and not await self._exists(key):
