@@ -129,7 +129,8 @@ class ApiProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_s: float = 60.0) -> None:
+    def start(self, timeout_s: float = 180.0) -> None:
+        """Start ``colmeia api`` and return once it answers (a loaded machine needs minutes)."""
         env = {
             **self.env,
             "COLMEIA_SERVER__HOST": "127.0.0.1",
@@ -144,6 +145,7 @@ class ApiProcess:
                 stderr=subprocess.STDOUT,
             )
         if not wait_for(self._ready, timeout_s, 0.1):
+            self.stop()
             raise RuntimeError(f"the API did not start on {self.url}")
 
     def _ready(self) -> bool:

@@ -93,8 +93,8 @@ def test_api_sigkill_during_idempotent_submissions_makes_one_run_per_key(
 
     with chaos.fleet() as fleet:
         fleet.start()
-        api.start()
         try:
+            api.start()
             with ThreadPoolExecutor(PARALLEL) as pool:
                 pool.map(first_try, clients)
                 assert wait_for(lambda: answered >= KILL_AFTER, 120, 0.01), "API too slow"

@@ -3,7 +3,8 @@
 A run is retried when its graph failed for a reason that may pass: a provider's 429 (honouring
 its Retry-After), 5xx, a timeout or a dropped connection, whether the graph called the
 provider SDK directly (``openai`` / ``httpx`` errors, recognised by `llm.transient.classify`)
-or through the gateway (its `ColmeiaError` with a 429/502/503/504 meaning). Everything else —
+or through the gateway (its `ColmeiaError` with a 429/502/503/504 meaning), and an outage of
+our own Redis (a restart drops the connection the run publishes its events on). Everything else —
 a provider's 4xx, invalid input, ``GraphRecursionError``, an exhausted budget, a bug in the
 graph — fails the run at once with the reason: repeating it would fail the same way.
 """
@@ -13,12 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import redis.exceptions
 from tenacity import RetryCallState, wait_exponential_jitter
 
 from colmeia.errors import ColmeiaError
 from colmeia.llm.transient import classify
 
 TRANSIENT_STATUS_CODES = frozenset({429, 502, 503, 504})
+INFRASTRUCTURE_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+"""Our own Redis (events, broker) restarting under a run: the run did nothing wrong."""
 CAUSE_DEPTH = 5
 
 
@@ -30,6 +34,8 @@ class RunFailure:
 
 
 def _one(error: BaseException) -> RunFailure | None:
+    if isinstance(error, INFRASTRUCTURE_OUTAGES):
+        return RunFailure(transient=True)
     if isinstance(error, ColmeiaError):
         hint = getattr(error, "retry_after_s", None)
         return RunFailure(
