@@ -41,7 +41,8 @@ class TestWorkerLoss:
             row = stack.wait_status(run, TERMINAL, timeout_s=BOOT_S)
         # Another attempt finished it (a third, if a loaded machine stalls the second past its
         # short test lease: recovery again, never a second owner at once).
-        assert row["status"] == "success" and row["attempt"] >= 2, row
+        assert row["status"] == "success", row
+        assert row["attempt"] >= 2, row
         # Resumed from its checkpoint: the step finished before the kill did not run again.
         assert stack.values(thread)["visits"] == ["one", "two", "three"]
 
