@@ -203,6 +203,15 @@ def terminal_count(conninfo: str, run_ids: list[str]) -> int:
     return int(row[0])
 
 
+def first_claim_after(conninfo: str, since: datetime) -> datetime | None:
+    """When a worker first claimed any run after ``since`` (None: not yet)."""
+    with psycopg.connect(conninfo) as connection:
+        row = connection.execute(
+            "SELECT min(at) FROM chaos_run_log WHERE status = 'running' AND at > %s", (since,)
+        ).fetchone()
+    return None if row is None else row[0]
+
+
 def first_claim(conninfo: str, run_ids: list[str]) -> datetime | None:
     """When the first of ``run_ids`` was claimed by a worker (None: not yet)."""
     with psycopg.connect(conninfo) as connection:
