@@ -286,6 +286,8 @@ def main() -> None:
             "langgraph dev keeps everything in memory).",
             ""
             if peer
+            else "`langgraph dev` was not measured (--no-peer)."
+            if options.no_peer
             else "`langgraph dev` was not measured: no venv with langgraph-cli[inmem] "
             "(the conformance suite creates one).",
         ]
