@@ -18,7 +18,6 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
-from langgraph.types import Command
 
 from colmeia.agents.registry import Graph, GraphRegistry
 from colmeia.budgets.errors import BudgetExhausted
@@ -28,15 +27,17 @@ from colmeia.kit.jsonable import jsonable
 from colmeia.kit.time import utc_now
 from colmeia.llm.callbacks import RunAccounting
 from colmeia.models import Run, RunStatus
-from colmeia.runs.attribution import call_context
 from colmeia.runs.effects import EFFECTS_KEY, EffectLedger
 from colmeia.runs.events import RunEvents
-from colmeia.runs.failures import RunFailure, assess, backoff
+from colmeia.runs.failures import backoff
+from colmeia.runs.invocation import graph_input, run_config, thread_only
 from colmeia.runs.ledger_retry import ledger_retry
+from colmeia.runs.outcomes import Outcome, error_event, failed, spend_attempt
 from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.run_thread import rollback_thread, settle_thread
 from colmeia.runs.streaming import EventTranslator, langgraph_modes
+from colmeia.runs.task_names import EXECUTE_TASK
 from colmeia.runs.tracing import mark_failed, traced_run
 from colmeia.telemetry.metrics import DEAD_LETTERS
 from colmeia.telemetry.redaction import redact
@@ -45,12 +46,11 @@ from colmeia.worker.enqueue import AfterCommit, JobQueue
 
 logger = logging.getLogger("colmeia.runs")
 
-EXECUTE_TASK = "runs.execute"
 CANCEL_POLL_S = 0.2
 TIMED_OUT = "timeout"
+"""`_watch`'s answer when the attempt ran out of time (a cancel action is another)."""
 LEASE_LOST = "lease_lost"
-"""The watcher could not renew the lease: another attempt owns the run now."""
-"""`_watch`'s answer when the attempt ran out of time (a cancel action is the other)."""
+"""`_watch`'s answer when it could not renew the lease: another attempt owns the run now."""
 
 # Any (below): graph input, state and stream chunks are user-defined.
 
@@ -68,18 +68,6 @@ class ExecutionContext:
     policy: RunPolicy = field(default_factory=RunPolicy)
     accounting: RunAccounting | None = None
     """Meters, budgets and traces the model calls of every run (None: calls go unmetered)."""
-
-
-@dataclass
-class Outcome:
-    status: RunStatus
-    error: str | None = None
-    output: Any = None
-    cancel_action: str | None = None
-    paused: bool = False
-    """The graph stopped with work left (interrupt, breakpoint, cancel): thread "interrupted"."""
-    retry: RunFailure | None = None
-    """Set when the failure was transient: the run goes back to pending (attempts permitting)."""
 
 
 async def execute_run(context: ExecutionContext, run_id: uuid.UUID) -> None:
@@ -104,8 +92,8 @@ async def execute_run(context: ExecutionContext, run_id: uuid.UUID) -> None:
             await asyncio.shield(ledger_retry(_hand_back)(context, run))
             raise
         except Exception as error:  # infrastructure failed mid-run: record it, don't vanish
-            outcome = _failed(run, error, "the run could not complete")
-        after = await ledger_retry(_record)(context, run, _spend_attempt(run, outcome))
+            outcome = failed(run, error, "the run could not complete")
+        after = await ledger_retry(_record)(context, run, spend_attempt(run, outcome))
     await after.flush(context.queue)
 
 
@@ -132,51 +120,14 @@ async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:
         return run
 
 
-def _run_config(run: Run, accounting: RunAccounting | None = None) -> RunnableConfig:
-    kwargs = run.kwargs
-    config: dict[str, Any] = dict(kwargs.get("config") or {})
-    configurable = dict(config.get("configurable") or {})
-    configurable.update(
-        thread_id=str(run.thread_id),
-        run_id=str(run.id),
-        assistant_id=str(run.assistant_id),
-        graph_id=kwargs["graph_id"],
-        tenant_id=str(run.tenant_id),  # set by the server: graphs partition their store by it
-    )
-    config["configurable"] = configurable
-    config["metadata"] = {
-        **(config.get("metadata") or {}),
-        **run.metadata_,
-        "run_id": str(run.id),
-        "thread_id": str(run.thread_id),
-        "assistant_id": str(run.assistant_id),
-        "graph_id": kwargs["graph_id"],
-        "run_attempt": run.attempt,
-    }
-    if accounting is not None:
-        config["callbacks"] = accounting.callbacks(call_context(run))
-    return config  # type: ignore[return-value]
-
-
-def _graph_input(run: Run) -> Any:
-    command = run.kwargs.get("command")
-    if command:
-        return Command(
-            resume=command.get("resume"),
-            update=command.get("update"),
-            goto=command.get("goto") or (),
-        )
-    return run.kwargs.get("input")
-
-
 async def _drive(context: ExecutionContext, run: Run) -> Outcome:
     """Run the graph under the watcher; map how it ended to a status."""
-    config = _run_config(run, context.accounting)
+    config = run_config(run, context.accounting)
     config["configurable"][EFFECTS_KEY] = EffectLedger(context.sessionmaker, run.id, run.attempt)
     try:
         graph = await context.graphs.get(run.kwargs["graph_id"], config)
     except Exception as error:  # a graph factory or checkpointer failing fails this run
-        return _failed(run, error)
+        return failed(run, error)
     await context.events.publish(
         run.id, "metadata", {"run_id": str(run.id), "attempt": run.attempt}
     )
@@ -200,16 +151,12 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
     try:
         task.result()
     except GraphRecursionError as error:
-        return _failed(run, error, "recursion limit reached")
+        return failed(run, error, "recursion limit reached")
     except BudgetExhausted as error:
         return await _exhausted(context, run, error)
     except Exception as error:  # the graph's own failure ends this run, not the worker
-        return _failed(run, error)
+        return failed(run, error)
     return await _completed(graph, config, translator)
-
-
-def _thread_only(config: RunnableConfig) -> RunnableConfig:
-    return {"configurable": {"thread_id": config["configurable"]["thread_id"]}}
 
 
 async def _stream(
@@ -223,12 +170,12 @@ async def _stream(
     requested: list[str] = kwargs.get("stream_mode") or ["values"]
     if "events" in requested:
         async for streamed in graph.astream_events(
-            _graph_input(run), config, version="v2", context=kwargs.get("context") or None
+            graph_input(run), config, version="v2", context=kwargs.get("context") or None
         ):
             await context.events.publish(run.id, "events", jsonable(streamed))
         return
     async for item in graph.astream(
-        _graph_input(run),
+        graph_input(run),
         config,
         context=kwargs.get("context") or None,
         stream_mode=langgraph_modes(requested),  # type: ignore[arg-type]
@@ -248,8 +195,7 @@ async def _watch(context: ExecutionContext, run: Run, task: asyncio.Task[None]) 
     """Wait for the graph; renew the lease, honour cancel requests and the time limit meanwhile.
 
     Returns the cancel action (or `TIMED_OUT`, or `LEASE_LOST`) when the run was stopped,
-    else None. Cancelled
-    itself (worker shutdown), it cancels the graph first.
+    else None. Cancelled itself (worker shutdown), it cancels the graph first.
     """
     renew_every = max(context.lease_s / 3, CANCEL_POLL_S)
     last_renewal = asyncio.get_running_loop().time()
@@ -295,43 +241,6 @@ async def _renew(context: ExecutionContext, run: Run) -> bool:
         return await RunRepository(session).renew(run.id, run.attempt, until)
 
 
-def _failed(run: Run, error: BaseException, reason: str | None = None) -> Outcome:
-    """The outcome of a failed attempt; transient failures are marked for a retry. The message
-    is redacted here, before it reaches the log, the span, the run row or the event stream."""
-    message = redact(f"{reason}: {error}" if reason else str(error))
-    failure = assess(error)
-    mark_failed(message)
-    # A permanent failure is logged as an error with its traceback, so Sentry receives it with
-    # the run's tags; a transient one is retried and only warned about.
-    logger.log(
-        logging.WARNING if failure.transient else logging.ERROR,
-        "run %s attempt %s failed (%s): %s: %s",
-        run.id,
-        run.attempt,
-        "transient" if failure.transient else "permanent",
-        type(error).__name__,
-        message,
-        exc_info=None if failure.transient else error,
-    )
-    return Outcome(
-        RunStatus.error,
-        error=f"{type(error).__name__}: {message}",
-        output={"__error__": {"error": type(error).__name__, "message": message}},
-        retry=failure if failure.transient else None,
-    )
-
-
-def _spend_attempt(run: Run, outcome: Outcome) -> Outcome:
-    """A transient failure with attempts left goes back to pending; without, the run is dead."""
-    if outcome.retry is None:
-        return outcome
-    if run.attempt < run.max_attempts:
-        return Outcome(RunStatus.pending, error=outcome.error, retry=outcome.retry)
-    error = f"gave up after {run.attempt} attempts; last error: {outcome.error}"
-    output = {"__error__": {"error": "RunDead", "message": error}}
-    return Outcome(RunStatus.dead, error=error, output=output)
-
-
 async def _exhausted(context: ExecutionContext, run: Run, error: BudgetExhausted) -> Outcome:
     """A budget refused a model call: the run stops with ``budget_exhausted`` and the thread's
     values so far (its partial answer), as the error of a plain gateway call (402) would.
@@ -350,7 +259,7 @@ async def _exhausted(context: ExecutionContext, run: Run, error: BudgetExhausted
 async def _completed(graph: Graph, config: RunnableConfig, translator: EventTranslator) -> Outcome:
     """A run that returned: ``success`` (as LangGraph Server reports it) even when the graph
     paused at an interrupt or a breakpoint; the output then carries ``__interrupt__``."""
-    snapshot = await graph.aget_state(_thread_only(config))
+    snapshot = await graph.aget_state(thread_only(config))
     output = jsonable(snapshot.values if snapshot.values is not None else translator.final_values)
     if snapshot.interrupts and isinstance(output, dict):
         output = {**output, "__interrupt__": jsonable(list(snapshot.interrupts))}
@@ -376,24 +285,13 @@ async def _record(context: ExecutionContext, run: Run, outcome: Outcome) -> Afte
             await RunRepository(session).delete(run.id)
     if following is not None:  # the thread's next waiting run (enqueue / interrupt strategies)
         after.enqueue(EXECUTE_TASK, run_id=str(following))
-    error = _error_event(outcome)
+    error = error_event(outcome)
     if error is not None:
         await context.events.publish(run.id, "error", error)
     await context.events.finish(run.id, outcome.output, outcome.status.value)
     if run.kwargs.get("temporary"):
         await _drop_temporary_thread(context, run)
     return after
-
-
-def _error_event(outcome: Outcome) -> dict[str, str] | None:
-    """The ``error`` event of a run that failed, died or timed out (None otherwise)."""
-    if outcome.status not in (RunStatus.error, RunStatus.dead, RunStatus.timeout):
-        return None
-    found = outcome.output.get("__error__") if isinstance(outcome.output, dict) else None
-    if isinstance(found, dict):
-        return found
-    name, _, message = (outcome.error or outcome.status.value).partition(": ")
-    return {"error": name, "message": message or name}
 
 
 async def _write_end(repository: RunRepository, run: Run, outcome: Outcome) -> bool:

@@ -28,12 +28,11 @@ from colmeia.runs.ledger_retry import ledger_retry
 from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.run_thread import settle_thread
+from colmeia.runs.task_names import EXECUTE_TASK
 from colmeia.telemetry.metrics import DEAD_LETTERS, LEASE_RECOVERIES
 from colmeia.worker.enqueue import AfterCommit, JobQueue
 
 logger = logging.getLogger("colmeia.runs.reaper")
-
-EXECUTE_TASK = "runs.execute"
 
 
 @dataclass(frozen=True, slots=True)

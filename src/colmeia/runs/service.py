@@ -29,12 +29,11 @@ from colmeia.runs.idempotency import Idempotency
 from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.schemas import RunCreate
+from colmeia.runs.task_names import EXECUTE_TASK
 from colmeia.threads.errors import ThreadNotFound
 from colmeia.threads.schemas import ThreadCreate
 from colmeia.threads.service import thread as thread_service
 from colmeia.worker.enqueue import AfterCommit
-
-EXECUTE_TASK = "runs.execute"
 
 # Any (below): run kwargs and configs are free-form JSON.
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from celery import Task, shared_task
 
-from colmeia.runs.executor import EXECUTE_TASK, execute_run
+from colmeia.runs.executor import execute_run
+from colmeia.runs.task_names import EXECUTE_TASK
 
 
 @shared_task(name=EXECUTE_TASK, bind=True)

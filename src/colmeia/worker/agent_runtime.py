@@ -78,7 +78,8 @@ class AgentRuntime:
 
     def drain(self, timeout_s: float) -> None:
         """Let the runs in flight finish for ``timeout_s``, then cancel the rest (each hands its
-        run back to the ledger). Blocks until they are done or handed back."""
+        run back to the ledger), then close what the runtime opened: the reaper stops and the
+        usage rows still buffered are written. Blocks until all of that is done."""
         with self._lock:
             loop = self._loop
         if loop is None:
@@ -87,13 +88,13 @@ class AgentRuntime:
 
     async def _drain(self, timeout_s: float) -> None:
         active = set(self._active)
-        if not active:
-            return
-        _, pending = await asyncio.wait(active, timeout=timeout_s)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        if active:
+            _, pending = await asyncio.wait(active, timeout=timeout_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        await self._stack.aclose()
 
     def _ensure(self) -> tuple[asyncio.AbstractEventLoop, ExecutionContext]:
         with self._lock:

@@ -15,10 +15,9 @@ from colmeia.kit.time import utc_now
 from colmeia.models import Run, ThreadStatus
 from colmeia.runs.dead_letters.repository import DeadLetterRepository
 from colmeia.runs.errors import RunNotFound
+from colmeia.runs.task_names import EXECUTE_TASK
 from colmeia.threads.repository import ThreadRepository
 from colmeia.worker.enqueue import AfterCommit
-
-EXECUTE_TASK = "runs.execute"
 
 
 class DeadLetterService:
