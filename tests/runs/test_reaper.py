@@ -183,3 +183,17 @@ class TestLostEnqueues:
         async with unit_of_work(ledger.sessionmaker) as session:
             assert await RunRepository(session).claim(run.id, "w", later, later)
         assert (await _read(ledger, run.id)).attempt == 2
+
+
+class TestQueueGauges:
+    async def test_a_sweep_reports_the_backlog_and_its_oldest_age(self, ledger: Ledger) -> None:
+        """/metrics' queue depth and oldest-pending age come from the ledger at each sweep."""
+        run = await _running_run(ledger, expired=False)
+        async with unit_of_work(ledger.sessionmaker) as session:
+            waiting = await session.get(Run, run.id)
+            assert waiting is not None
+            waiting.status, waiting.lease_owner = RunStatus.pending, None
+            waiting.created_at = utc_now() - timedelta(seconds=120)
+        await ledger.reaper(redeliver_after_s=3600).sweep()
+        assert _sample("colmeia_queue_depth") >= 1
+        assert _sample("colmeia_queue_oldest_pending_age_seconds") >= 120

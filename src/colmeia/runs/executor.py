@@ -39,7 +39,7 @@ from colmeia.runs.run_thread import rollback_thread, settle_thread
 from colmeia.runs.streaming import EventTranslator, langgraph_modes
 from colmeia.runs.task_names import EXECUTE_TASK
 from colmeia.runs.tracing import mark_failed, traced_run
-from colmeia.telemetry.metrics import DEAD_LETTERS
+from colmeia.telemetry.metrics import DEAD_LETTERS, RUN_DURATION, RUNS
 from colmeia.telemetry.redaction import redact
 from colmeia.threads.repository import ThreadRepository
 from colmeia.worker.enqueue import AfterCommit, JobQueue
@@ -283,6 +283,7 @@ async def _record(context: ExecutionContext, run: Run, outcome: Outcome) -> Afte
         )
         if outcome.cancel_action == "rollback":
             await RunRepository(session).delete(run.id)
+    _count_end(run, outcome.status)
     if following is not None:  # the thread's next waiting run (enqueue / interrupt strategies)
         after.enqueue(EXECUTE_TASK, run_id=str(following))
     error = error_event(outcome)
@@ -292,6 +293,13 @@ async def _record(context: ExecutionContext, run: Run, outcome: Outcome) -> Afte
     if run.kwargs.get("temporary"):
         await _drop_temporary_thread(context, run)
     return after
+
+
+def _count_end(run: Run, status: RunStatus) -> None:
+    RUNS.labels(status=status.value).inc()
+    if run.started_at is not None:
+        elapsed = (utc_now() - run.started_at).total_seconds()
+        RUN_DURATION.labels(status=status.value).observe(max(elapsed, 0.0))
 
 
 async def _write_end(repository: RunRepository, run: Run, outcome: Outcome) -> bool:

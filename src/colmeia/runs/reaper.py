@@ -29,7 +29,13 @@ from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.run_thread import settle_thread
 from colmeia.runs.task_names import EXECUTE_TASK
-from colmeia.telemetry.metrics import DEAD_LETTERS, LEASE_RECOVERIES
+from colmeia.telemetry.metrics import (
+    DEAD_LETTERS,
+    LEASE_RECOVERIES,
+    QUEUE_DEPTH,
+    QUEUE_OLDEST_AGE,
+    RUNS,
+)
 from colmeia.worker.enqueue import AfterCommit, JobQueue
 
 logger = logging.getLogger("colmeia.runs.reaper")
@@ -77,6 +83,7 @@ class Reaper:
             recovered = await repository.release_expired(now)
             buried = await repository.bury_expired(now)
             redelivered = await repository.redeliver_stale(cutoff, now)
+            waiting, oldest = await repository.pending_backlog()
             for run in buried:
                 error = {"error": "RunDead", "message": run.error or "lease expired"}
                 output = {"__error__": error}
@@ -87,8 +94,12 @@ class Reaper:
         for run_id in (*recovered, *redelivered):
             after.enqueue(EXECUTE_TASK, run_id=str(run_id))
         LEASE_RECOVERIES.inc(len(recovered))
+        # The queue as the ledger sees it (every replica sweeps, so the gauge stays fresh).
+        QUEUE_DEPTH.set(waiting)
+        QUEUE_OLDEST_AGE.set(max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)
         if buried:
             DEAD_LETTERS.labels(reason="lease_expired").inc(len(buried))
+            RUNS.labels(status=RunStatus.dead.value).inc(len(buried))
         return Sweep(
             tuple(map(str, recovered)),
             tuple(str(run.id) for run in buried),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -216,6 +216,14 @@ class RunRepository:
             .execution_options(synchronize_session=False)
         )
         return list((await self.session.execute(statement)).scalars())
+
+    async def pending_backlog(self) -> tuple[int, datetime | None]:
+        """How many runs wait (pending, any tenant) and since when the oldest has waited."""
+        statement = select(func.count(Run.id), func.min(Run.created_at)).where(
+            Run.status == RunStatus.pending
+        )
+        count, oldest = (await self.session.execute(statement)).one()
+        return int(count), oldest
 
     async def stop_pending(self, run_id: uuid.UUID, status: RunStatus, now: datetime) -> bool:
         """pending → ``status`` for a run no worker has claimed yet."""
