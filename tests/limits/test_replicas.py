@@ -3,7 +3,7 @@
 The contract is 100/minute; CI runs the same shape on a shorter window (20 per 5 s) so the
 test stays bounded; ``bench/limits.py`` runs the full 100/minute with 1,000 requests.
 The same replicas then show a key revocation and a role change made through one replica
-taking effect on the others at their next request.
+taking effect on the others within their principal cache's TTL (the contract allows 60 s).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from colmeia import migrations
 from colmeia.config import Settings
 from colmeia.models import Role
 from tests.conftest import TEST_SECRET
+from tests.fixtures.live import wait_for
 from tests.fixtures.people import Person, create_person
 from tests.limits.replicas import api_replicas, offer, worst_window
 
@@ -68,7 +69,8 @@ def test_three_replicas_share_one_window(settings: Settings) -> None:
 def _revocation_and_roles_reach_every_replica(
     settings: Settings, bases: list[str], person: Person
 ) -> None:
-    """Changed on one replica, effective on the others at the next request (no cache)."""
+    """Changed on one replica, effective on the others once their cached principals expire
+    (``COLMEIA_AUTH__PRINCIPAL_CACHE_TTL_S``, 5 s by default; the contract allows 60 s)."""
     admin, user = create_person(settings, Role.admin), create_person(settings)
     as_admin = {"x-api-key": admin.key}
     keys = httpx.get(
@@ -77,8 +79,16 @@ def _revocation_and_roles_reach_every_replica(
     before = httpx.get(f"{bases[2]}/admin/users", headers={"x-api-key": user.key})
     httpx.patch(f"{bases[0]}/admin/keys/{keys[0]['id']}", headers=as_admin, json={"revoke": True})
     httpx.patch(f"{bases[0]}/admin/users/{user.user_id}", headers=as_admin, json={"role": "admin"})
-    revoked = [httpx.get(f"{b}/me", headers={"x-api-key": person.key}) for b in bases[1:]]
-    promoted = [httpx.get(f"{b}/admin/users", headers={"x-api-key": user.key}) for b in bases[1:]]
     assert before.status_code == 403
-    assert [r.status_code for r in revoked] == [401, 401]
-    assert [r.status_code for r in promoted] == [200, 200]
+
+    def revoked() -> bool:
+        statuses = [httpx.get(f"{b}/me", headers={"x-api-key": person.key}) for b in bases[1:]]
+        return [r.status_code for r in statuses] == [401, 401]
+
+    def promoted() -> bool:
+        statuses = [httpx.get(f"{b}/admin/users", headers={"x-api-key": user.key}) for b in bases]
+        return [r.status_code for r in statuses] == [200, 200, 200]
+
+    ttl = settings.auth.principal_cache_ttl_s
+    assert wait_for(revoked, timeout_s=ttl + 10), "a revoked key must stop working everywhere"
+    assert wait_for(promoted, timeout_s=ttl + 10), "a new role must apply everywhere"
