@@ -14,9 +14,9 @@ import aiosqlite
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
+
+from colmeia.agents.postgres_pool import langgraph_pool
 
 Checkpointer = BaseCheckpointSaver[str]
 
@@ -48,17 +48,7 @@ async def open_checkpointer(
             await saver.setup()
             yield saver
         return
-    pool = AsyncConnectionPool(
-        conninfo,
-        min_size=1,
-        max_size=pool_size,
-        open=False,
-        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-    )
-    await pool.open()
-    try:
+    async with langgraph_pool(conninfo, pool_size) as pool:
         saver_pg = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
         await saver_pg.setup()
         yield saver_pg
-    finally:
-        await pool.close()

@@ -18,10 +18,9 @@ import aiosqlite
 from langgraph.store.base import BaseStore
 from langgraph.store.postgres.aio import AsyncPostgresStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 
 from colmeia.agents.checkpointer import postgres_conninfo
+from colmeia.agents.postgres_pool import langgraph_pool
 
 
 @asynccontextmanager
@@ -58,17 +57,7 @@ async def open_graph_store(
                 await store.setup()
             yield store
         return
-    pool = AsyncConnectionPool(
-        conninfo,
-        min_size=1,
-        max_size=pool_size,
-        open=False,
-        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-    )
-    await pool.open()
-    try:
+    async with langgraph_pool(conninfo, pool_size) as pool:
         store_pg = AsyncPostgresStore(pool)  # type: ignore[arg-type]
         await store_pg.setup()
         yield store_pg
-    finally:
-        await pool.close()
