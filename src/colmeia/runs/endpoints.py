@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
@@ -38,46 +38,65 @@ STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
 # Any (below): run outputs are the graph's JSON state.
 
 
-async def _create(
-    request: Request,
-    principal: CurrentPrincipal,
-    thread_id: uuid.UUID | None,
-    body: RunCreate,
-    graphs: GraphsDep,
-    events: RunEvents,
-    queue: JobQueueDep,
-    key: str | None,
-) -> Run:
-    idempotency = Idempotency.of(key, thread_id, body) if key else None
-    sessionmaker = get_sessionmaker(request)
+class RunSubmission:
+    """What every run-creating route needs besides its body and thread, as one dependency.
 
-    async def commit() -> tuple[Run, AfterCommit]:
-        async with unit_of_work(sessionmaker) as session:
-            return await run_service.create(
-                session,
-                principal,
-                thread_id,
-                body,
-                set(graphs),
-                events,
-                get_run_policy(request),
-                idempotency,
-            )
+    ``create`` commits the ledger row in its own unit of work (retried when SQLite is busy),
+    answers a replayed ``Idempotency-Key`` with the run it made, then sends the job.
+    """
 
-    try:
-        run, after = await ledger_retry(commit)()  # SQLite under a burst: busy, not broken
-    except IntegrityError:
-        if idempotency is None:
-            raise
-        async with unit_of_work(sessionmaker) as session:  # a concurrent duplicate won the key
-            existing = await run_service.replay(session, principal, idempotency)
-        if existing is None:
-            raise
-        return existing
-    # Before the send: the task headers carry these ids, and the stored trace is found by them.
-    annotate(run_id=run.id, thread_id=run.thread_id, assistant_id=run.assistant_id)
-    await after.flush(queue)
-    return run
+    def __init__(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        graphs: GraphsDep,
+        events: RunEventsDep,
+        queue: JobQueueDep,
+        idempotency_key: IdempotencyKeyDep,
+    ) -> None:
+        self.request = request
+        self.principal = principal
+        self.graphs = graphs
+        self.events = events
+        self.queue = queue
+        self.idempotency_key = idempotency_key
+
+    async def create(self, thread_id: uuid.UUID | None, body: RunCreate) -> Run:
+        key = self.idempotency_key
+        idempotency = Idempotency.of(key, thread_id, body) if key else None
+        sessionmaker = get_sessionmaker(self.request)
+
+        async def commit() -> tuple[Run, AfterCommit]:
+            async with unit_of_work(sessionmaker) as session:
+                return await run_service.create(
+                    session,
+                    self.principal,
+                    thread_id,
+                    body,
+                    set(self.graphs),
+                    self.events,
+                    get_run_policy(self.request),
+                    idempotency,
+                )
+
+        try:
+            run, after = await ledger_retry(commit)()  # SQLite under a burst: busy, not broken
+        except IntegrityError:
+            if idempotency is None:
+                raise
+            async with unit_of_work(sessionmaker) as session:  # a concurrent duplicate won
+                existing = await run_service.replay(session, self.principal, idempotency)
+            if existing is None:
+                raise
+            return existing
+        # Before the send: the task headers carry these ids, and the stored trace is found by
+        # them.
+        annotate(run_id=run.id, thread_id=run.thread_id, assistant_id=run.assistant_id)
+        await after.flush(self.queue)
+        return run
+
+
+SubmissionDep = Annotated[RunSubmission, Depends()]
 
 
 def _locations(run: Run, stateless: bool, resume: str = "stream") -> dict[str, str]:
@@ -109,15 +128,10 @@ def _stream_response(
 async def create(
     thread_id: uuid.UUID,
     body: RunCreate,
-    request: Request,
-    principal: CurrentPrincipal,
-    graphs: GraphsDep,
-    events: RunEventsDep,
-    queue: JobQueueDep,
+    submission: SubmissionDep,
     response: Response,
-    idempotency_key: IdempotencyKeyDep,
 ) -> RunRead:
-    run = await _create(request, principal, thread_id, body, graphs, events, queue, idempotency_key)
+    run = await submission.create(thread_id, body)
     response.headers.update(_locations(run, stateless=False))
     return RunRead.of(run)
 
@@ -126,45 +140,30 @@ async def create(
 async def stream(
     thread_id: uuid.UUID,
     body: RunCreate,
-    request: Request,
-    principal: CurrentPrincipal,
-    graphs: GraphsDep,
-    events: RunEventsDep,
-    queue: JobQueueDep,
-    idempotency_key: IdempotencyKeyDep,
+    submission: SubmissionDep,
 ) -> StreamingResponse:
-    run = await _create(request, principal, thread_id, body, graphs, events, queue, idempotency_key)
-    return _stream_response(events, run, body, stateless=False)
+    run = await submission.create(thread_id, body)
+    return _stream_response(submission.events, run, body, stateless=False)
 
 
 @router.post("/threads/{thread_id}/runs/wait")
 async def wait(
     thread_id: uuid.UUID,
     body: RunCreate,
-    request: Request,
-    principal: CurrentPrincipal,
-    graphs: GraphsDep,
-    events: RunEventsDep,
-    queue: JobQueueDep,
-    idempotency_key: IdempotencyKeyDep,
+    submission: SubmissionDep,
 ) -> JSONResponse:
-    run = await _create(request, principal, thread_id, body, graphs, events, queue, idempotency_key)
-    output = await _output(events, run.id)
+    run = await submission.create(thread_id, body)
+    output = await _output(submission.events, run.id)
     return JSONResponse(output, headers=_locations(run, stateless=False, resume="join"))
 
 
 @router.post("/runs", response_model=RunRead)
 async def create_stateless(
     body: RunCreate,
-    request: Request,
-    principal: CurrentPrincipal,
-    graphs: GraphsDep,
-    events: RunEventsDep,
-    queue: JobQueueDep,
+    submission: SubmissionDep,
     response: Response,
-    idempotency_key: IdempotencyKeyDep,
 ) -> RunRead:
-    run = await _create(request, principal, None, body, graphs, events, queue, idempotency_key)
+    run = await submission.create(None, body)
     response.headers.update(_locations(run, stateless=True))
     return RunRead.of(run)
 
@@ -172,29 +171,19 @@ async def create_stateless(
 @router.post("/runs/stream")
 async def stream_stateless(
     body: RunCreate,
-    request: Request,
-    principal: CurrentPrincipal,
-    graphs: GraphsDep,
-    events: RunEventsDep,
-    queue: JobQueueDep,
-    idempotency_key: IdempotencyKeyDep,
+    submission: SubmissionDep,
 ) -> StreamingResponse:
-    run = await _create(request, principal, None, body, graphs, events, queue, idempotency_key)
-    return _stream_response(events, run, body, stateless=True)
+    run = await submission.create(None, body)
+    return _stream_response(submission.events, run, body, stateless=True)
 
 
 @router.post("/runs/wait")
 async def wait_stateless(
     body: RunCreate,
-    request: Request,
-    principal: CurrentPrincipal,
-    graphs: GraphsDep,
-    events: RunEventsDep,
-    queue: JobQueueDep,
-    idempotency_key: IdempotencyKeyDep,
+    submission: SubmissionDep,
 ) -> JSONResponse:
-    run = await _create(request, principal, None, body, graphs, events, queue, idempotency_key)
-    output = await _output(events, run.id)
+    run = await submission.create(None, body)
+    output = await _output(submission.events, run.id)
     return JSONResponse(output, headers=_locations(run, stateless=True))
 
 
