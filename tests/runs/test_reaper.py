@@ -1,13 +1,15 @@
 """The reaper on SQLite and PostgreSQL with a real Redis broker: expired leases go back to
-pending (or to the dead letters on their last attempt), lost enqueues are sent again, and
-replicas sweeping at once never act on the same run twice."""
+pending (or to the dead letters on their last attempt) and are sent to the resume queue, lost
+enqueues are sent again but runs merely waiting in a long queue are not, and replicas sweeping
+at once never act on the same run twice."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +18,7 @@ import redis as redis_sync
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
+from colmeia import migrations
 from colmeia.config import Settings
 from colmeia.db import Sessionmaker, create_engine, make_sessionmaker, unit_of_work
 from colmeia.kit.time import utc_now
@@ -24,9 +27,11 @@ from colmeia.runs.events import RunEvents
 from colmeia.runs.policy import RunPolicy
 from colmeia.runs.reaper import Reaper
 from colmeia.runs.repository import RunRepository
+from colmeia.runs.task_names import resume_queue
 from colmeia.threads.repository import ThreadRepository
 from colmeia.worker.app import create_celery
 from colmeia.worker.enqueue import JobQueue
+from tests.fixtures.backends import postgres_database
 
 
 @dataclass
@@ -40,35 +45,69 @@ class Ledger:
     def reaper(self, **policy: float) -> Reaper:
         return Reaper(self.sessionmaker, self.events, self.queue, RunPolicy(**policy))  # type: ignore[arg-type]
 
-    def sent(self, *runs: Run) -> int:
-        """Messages waiting in this test's queue for ``runs`` (sweeps also find other tests'
-        leftovers in the shared database)."""
+    def sent(self, *runs: Run, queue: str | None = None) -> int:
+        """Messages waiting in this test's resume queue (or ``queue``) for ``runs`` (sweeps
+        also find other tests' leftovers in the shared database)."""
         wanted = {str(run.id) for run in runs}
-        messages = [json.loads(raw) for raw in self.broker.lrange(self.queue_name, 0, -1)]
+        raw = self.broker.lrange(queue or resume_queue(self.queue_name), 0, -1)
         return sum(
             1
-            for message in messages
+            for message in map(json.loads, raw)
             if any(run_id in message["headers"]["kwargsrepr"] for run_id in wanted)
         )
 
 
-@pytest.fixture
-async def ledger(settings: Settings, redis_client: redis_sync.Redis) -> AsyncIterator[Ledger]:
+@asynccontextmanager
+async def _ledger(settings: Settings, broker: redis_sync.Redis) -> AsyncIterator[Ledger]:
     assert settings.redis.url is not None
     settings.agents.queue = f"colmeia.runs.reaper.{uuid.uuid4().hex}"
     engine = create_engine(settings.database_url)
     redis = Redis.from_url(settings.redis.url)
     celery = create_celery(settings, settings.redis.url)
-    yield Ledger(
-        make_sessionmaker(engine),
-        RunEvents(redis, 60),
-        JobQueue(celery),
-        settings.agents.queue,
-        redis_client,
-    )
-    redis_client.delete(settings.agents.queue)
-    await redis.aclose()
-    await engine.dispose()
+    try:
+        yield Ledger(
+            make_sessionmaker(engine),
+            RunEvents(redis, 60),
+            JobQueue(celery),
+            settings.agents.queue,
+            broker,
+        )
+    finally:
+        broker.delete(settings.agents.queue, resume_queue(settings.agents.queue))
+        await redis.aclose()
+        await engine.dispose()
+
+
+@pytest.fixture
+async def ledger(settings: Settings, redis_client: redis_sync.Redis) -> AsyncIterator[Ledger]:
+    """On the session's shared database (other tests' runs are in it too)."""
+    async with _ledger(settings, redis_client) as opened:
+        yield opened
+
+
+@contextmanager
+def _private_database(settings: Settings, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated database of the same backend as ``settings``'."""
+    if settings.database_url.startswith("sqlite"):
+        url = f"sqlite:///{settings.data_dir / f'ledger-{uuid.uuid4().hex[:8]}.db'}"
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        migrations.upgrade(url)
+        yield url
+        return
+    with postgres_database(request.getfixturevalue("pg_admin_url")) as url:
+        migrations.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+async def private_ledger(
+    settings: Settings, redis_client: redis_sync.Redis, request: pytest.FixtureRequest
+) -> AsyncIterator[Ledger]:
+    """On a database of its own: the queue's frontier depends on every run in the ledger."""
+    with _private_database(settings, request) as url:
+        settings.database.url = url
+        async with _ledger(settings, redis_client) as opened:
+            yield opened
 
 
 async def _running_run(
@@ -121,6 +160,7 @@ class TestLeases:
         after = await _read(ledger, run.id)
         assert (after.status, after.attempt, after.lease_owner) == (RunStatus.pending, 1, None)
         assert ledger.sent(run, live) == 1
+        assert ledger.sent(run, queue=ledger.queue_name) == 0  # not behind the backlog
         again = await ledger.reaper().sweep()
         assert str(run.id) not in again.recovered
         assert (await _read(ledger, live.id)).status == RunStatus.running
@@ -153,20 +193,69 @@ class TestLeases:
         assert ledger.sent(*runs) == len(runs)
 
 
+async def _pending_run(ledger: Ledger, sent_s_ago: float) -> Run:
+    """A run accepted and sent ``sent_s_ago`` seconds ago that no worker has claimed."""
+    run = await _running_run(ledger, expired=False)
+    sent = utc_now() - timedelta(seconds=sent_s_ago)
+    async with unit_of_work(ledger.sessionmaker) as session:
+        row = await session.get(Run, run.id)
+        assert row is not None
+        row.status, row.attempt, row.lease_owner, row.lease_expires_at = (
+            RunStatus.pending,
+            0,
+            None,
+            None,
+        )
+        row.created_at = row.updated_at = sent
+    return run
+
+
+async def _claimed_run(ledger: Ledger, created_s_ago: float, claimed_s_ago: float) -> Run:
+    """A run created ``created_s_ago`` and claimed ``claimed_s_ago`` seconds ago, still running."""
+    run = await _running_run(ledger, expired=False)
+    now = utc_now()
+    async with unit_of_work(ledger.sessionmaker) as session:
+        row = await session.get(Run, run.id)
+        assert row is not None
+        row.created_at = now - timedelta(seconds=created_s_ago)
+        row.started_at = now - timedelta(seconds=claimed_s_ago)
+    return run
+
+
 class TestLostEnqueues:
-    async def test_a_pending_run_nobody_claimed_is_sent_again_once(self, ledger: Ledger) -> None:
-        run = await _running_run(ledger)
-        async with unit_of_work(ledger.sessionmaker) as session:
-            stale = utc_now() - timedelta(seconds=60)
-            row = await RunRepository(session).get_any(run.id)
-            assert row is not None
-            row.status, row.lease_owner, row.lease_expires_at = RunStatus.pending, None, None
-            row.updated_at = stale
-        first = await ledger.reaper(redeliver_after_s=30).sweep()
-        second = await ledger.reaper(redeliver_after_s=30).sweep()
-        assert str(run.id) in first.redelivered
+    async def test_a_pending_run_in_a_still_queue_is_sent_again_once(
+        self, private_ledger: Ledger
+    ) -> None:
+        """Nothing running, nothing claimed for 30 s: its message is lost, not waiting."""
+        run = await _pending_run(private_ledger, sent_s_ago=60)
+        first = await private_ledger.reaper(redeliver_after_s=30).sweep()
+        second = await private_ledger.reaper(redeliver_after_s=30).sweep()
+        assert first.redelivered == (str(run.id),)
         assert str(run.id) not in second.redelivered  # touched: not again before 30 s
-        assert ledger.sent(run) == 1
+        assert private_ledger.sent(run) == 1
+        assert private_ledger.sent(run, queue=private_ledger.queue_name) == 0
+
+    async def test_a_run_waiting_in_a_moving_queue_is_not_sent_again(
+        self, private_ledger: Ledger
+    ) -> None:
+        """A long backlog: runs keep being claimed, but none sent after this one yet; sending
+        it again would only add a duplicate to the backlog."""
+        waiting = await _pending_run(private_ledger, sent_s_ago=60)
+        await _claimed_run(private_ledger, created_s_ago=300, claimed_s_ago=2)
+        await _pending_run(private_ledger, sent_s_ago=50)  # behind it in the queue
+        swept = await private_ledger.reaper(redeliver_after_s=30).sweep()
+        assert swept.redelivered == ()
+        assert private_ledger.sent(waiting) == 0
+
+    async def test_a_run_the_queue_moved_past_is_sent_again(self, private_ledger: Ledger) -> None:
+        """A run sent after it was claimed 40 s ago: its own message was lost (or is held by a
+        dead worker), even though the queue is busy."""
+        skipped = await _pending_run(private_ledger, sent_s_ago=60)
+        await _claimed_run(private_ledger, created_s_ago=55, claimed_s_ago=40)
+        await _claimed_run(private_ledger, created_s_ago=300, claimed_s_ago=2)
+        swept = await private_ledger.reaper(redeliver_after_s=30).sweep()
+        assert swept.redelivered == (str(skipped.id),)
+        assert private_ledger.sent(skipped) == 1
 
     async def test_a_run_in_backoff_is_neither_claimed_nor_sent(self, ledger: Ledger) -> None:
         run = await _running_run(ledger, expired=False)

@@ -46,6 +46,9 @@ class Run(RecordMixin, Base):
     __table_args__ = (
         Index("ix_runs_thread_id_status", "thread_id", "status"),
         Index("ix_runs_status_updated_at", "status", "updated_at"),
+        # The reaper's queue frontier (newest run claimed) and "any claim lately?" (0008).
+        Index("ix_runs_created_at", "created_at"),
+        Index("ix_runs_started_at", "started_at"),
         # Unique per tenant; NULL keys never collide (on SQLite and PostgreSQL alike).
         Index("ix_runs_tenant_id_idempotency_key", "tenant_id", "idempotency_key", unique=True),
     )

@@ -106,7 +106,9 @@ async def _hand_back(context: ExecutionContext, run: Run) -> None:
             run.id, run.attempt, "the worker shut down during the run", now, now
         )
     if released:
-        await AfterCommit(jobs=[(EXECUTE_TASK, {"run_id": str(run.id)}, None)]).flush(context.queue)
+        after = AfterCommit()
+        after.resend(EXECUTE_TASK, run_id=str(run.id))
+        await after.flush(context.queue)
 
 
 async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:

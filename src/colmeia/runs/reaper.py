@@ -7,7 +7,11 @@ conditional updates, so replicas sweeping at once never act on the same run twic
   claim increments the attempt, so recovery is bounded by the lease, not the broker's
   visibility timeout (DESIGN §5);
 - the same on its last attempt → ``dead`` with the reason (the dead-letter list);
-- a pending run nobody claimed for ``redeliver_after_s`` (enqueue lost) → sent again.
+- a pending run whose message is lost (the queue moved past it, or stands still, for
+  ``redeliver_after_s``) → sent again.
+
+Re-sends go to the resume queue (`colmeia.runs.task_names.resume_queue`), not behind the
+backlog of new runs.
 """
 
 from __future__ import annotations
@@ -92,7 +96,7 @@ class Reaper:
                 if following is not None:
                     redelivered.append(following)
         for run_id in (*recovered, *redelivered):
-            after.enqueue(EXECUTE_TASK, run_id=str(run_id))
+            after.resend(EXECUTE_TASK, run_id=str(run_id))
         LEASE_RECOVERIES.inc(len(recovered))
         # The queue as the ledger sees it (every replica sweeps, so the gauge stays fresh).
         QUEUE_DEPTH.set(waiting)

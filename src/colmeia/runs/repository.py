@@ -196,12 +196,25 @@ class RunRepository:
         return list((await self.session.execute(statement)).scalars())
 
     async def redeliver_stale(self, cutoff: datetime, now: datetime) -> list[uuid.UUID]:
-        """pending runs due since before ``cutoff`` that nobody claimed (the enqueue was lost,
-        or the message died with a worker): touched so that only one sweep sends each again.
-        Runs waiting behind a running run of their thread are left alone (it sends them on)."""
+        """pending runs whose message is lost (the enqueue failed, or it died with a worker):
+        touched so that only one sweep sends each again.
+
+        A run merely waiting in a long queue is not lost, and sending it again would only add
+        duplicates to that queue. The queue is FIFO, so a run is taken as lost when it was sent
+        before ``cutoff`` and either the queue has moved past it — a run created after it was
+        sent was claimed before ``cutoff`` — or the queue stands still (nothing running, nothing
+        claimed since ``cutoff``). Runs waiting behind a running run of their thread are left
+        alone (that run sends them on), as are runs in backoff.
+        """
         other = aliased(Run)
         thread_busy = exists().where(
             other.thread_id == Run.thread_id, other.status == RunStatus.running
+        )
+        frontier = (
+            select(func.max(other.created_at)).where(other.started_at < cutoff).scalar_subquery()
+        )
+        queue_moving = exists().where(
+            or_(other.status == RunStatus.running, other.started_at >= cutoff)
         )
         statement = (
             update(Run)
@@ -210,6 +223,7 @@ class RunRepository:
                 Run.updated_at < cutoff,
                 or_(Run.available_at.is_(None), Run.available_at < cutoff),
                 ~thread_busy,
+                or_(Run.updated_at < frontier, ~queue_moving),
             )
             .values(updated_at=now)
             .returning(Run.id)

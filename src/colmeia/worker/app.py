@@ -16,6 +16,7 @@ from kombu import Queue
 
 from colmeia.config import Settings
 from colmeia.redis import celery_broker_url
+from colmeia.runs.task_names import resume_queue
 from colmeia.telemetry.worker import install_worker_hooks
 from colmeia.worker import heartbeat
 from colmeia.worker.agent_runtime import AgentRuntime
@@ -115,8 +116,15 @@ def create_celery(settings: Settings, redis_url: str) -> Celery:
     app.steps["worker"].add(Heartbeat)
     app.steps["worker"].add(AgentRuns)
     install_worker_hooks(settings)  # tracing, Sentry, LangSmith in the worker process
-    # Agent runs go to their own queue (named per deployment), consumed besides the default.
-    app.conf.task_queues = [Queue(app.conf.task_default_queue), Queue(settings.agents.queue)]
+    # Agent runs go to their own queue (named per deployment), consumed besides the default;
+    # runs sent again (recovered, handed back) to a resume queue, so they skip the backlog.
+    resumed = resume_queue(settings.agents.queue)
+    app.conf.colmeia_resume_queue = resumed
+    app.conf.task_queues = [
+        Queue(app.conf.task_default_queue),
+        Queue(settings.agents.queue),
+        Queue(resumed),
+    ]
     app.conf.task_routes = {"runs.execute": {"queue": settings.agents.queue}}
     # Agent runs execute on one event loop per worker process, opened on the first run.
     app.colmeia_agents = AgentRuntime(settings, redis_url, app)  # type: ignore[attr-defined]
