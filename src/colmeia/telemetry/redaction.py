@@ -100,6 +100,10 @@ _VALUE = re.compile(r"[ \t]*(?:\\*[\"'])?(?!\[REDACTED\])([^\s\"'&,;<>\\]{3,})")
 _KEEP_PREFIX = ("hdr", "scheme", "userinfo")
 _MATERIAL_SPLIT = re.compile(r"[\s:;,@/&?\"'=\\]+")
 MIN_REMEMBERED = 8
+CLEAN_CACHE_SIZE = 4096
+"""Strings recently found to hold no secret. Span attributes repeat a run's input and output at
+every level (graph, node, model), and scanning them again was a twentieth of a worker's CPU."""
+CLEAN_CACHE_MAX_CHARS = 65_536
 
 
 class _SeenSecrets:
@@ -185,6 +189,8 @@ class Redactor:
         # Longest first, so a literal that contains another is masked whole.
         for literal in sorted({s for s in literals if len(s) >= 6}, key=len, reverse=True):
             self._shapes.insert(0, ((literal.lower(),), re.compile(re.escape(literal), re.I)))
+        self._clean: dict[str, None] = {}
+        self._clean_lock = threading.Lock()
 
     def _mask(self, match: re.Match[str]) -> str:
         for group in _KEEP_PREFIX:
@@ -213,6 +219,8 @@ class Redactor:
         Percent-encoded text (query strings) is also checked decoded; when that reveals a
         secret, the decoded, masked form is returned.
         """
+        if value in self._clean:  # scanned before and clean (only echoes may have appeared)
+            return _seen.mask(value)
         masked = self._by_shape(value)
         if "%" in masked or "+" in masked:
             decoded = unquote_plus(masked)
@@ -220,7 +228,17 @@ class Redactor:
                 remasked = self._by_shape(decoded)
                 if remasked != decoded:
                     masked = remasked
+        if masked == value and len(value) <= CLEAN_CACHE_MAX_CHARS:
+            self._remember_clean(value)
         return _seen.mask(masked)
+
+    def _remember_clean(self, value: str) -> None:
+        """Only clean strings are remembered: one holding a secret is scanned every time, so
+        its secret is re-added to the echo list (`_SeenSecrets`) whenever it shows up."""
+        with self._clean_lock:
+            if len(self._clean) >= CLEAN_CACHE_SIZE:
+                del self._clean[next(iter(self._clean))]  # oldest first
+            self._clean[value] = None
 
     def value(self, value: Any, key: str | None = None) -> Any:
         # Any: JSON-like data of any shape (log events, span attributes, Sentry events).
