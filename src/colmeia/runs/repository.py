@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Update,
     and_,
@@ -38,7 +39,7 @@ def _claim_statement() -> Update:
             and_(_OTHER.status == RunStatus.pending, _OTHER.created_at < Run.created_at),
         ),
     )
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
     return (
         update(Run)
         .where(
