@@ -241,6 +241,9 @@ class TelemetrySettings(BaseModel):
     span_retention_days: float = Field(default=7.0, gt=0)
     record_content: bool = True
     """Record prompts and completions on LLM spans (always redacted); False hides them."""
+    trace_redis: bool = False
+    """Every Redis command as a span. Off by default: each run event is a command, so these
+    made a third of a run's spans (and of what storing them costs) while saying little."""
     log_format: Literal["auto", "json", "console"] = "auto"
     """``auto``: human-readable console in development, JSON lines otherwise."""
     log_levels: dict[str, str] = Field(default_factory=dict)

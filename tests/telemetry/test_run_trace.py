@@ -58,6 +58,7 @@ def check_spans(body: dict[str, Any], run_id: str, thread_id: str, user_id: str)
     nodes = [node for _, node in flatten(body["roots"])]
     spans = {node["span_id"]: node for node in nodes}
     assert {node["trace_id"] for node in nodes} == {root["trace_id"]}
+    assert not {"XADD", "XREAD"} & {node["name"] for node in nodes}  # Redis: opt-in only
     [task] = [n for n in nodes if n["name"] == "run/runs.execute"]
     assert task["kind"] == "consumer"
     assert root["name"] in chain(spans, task)

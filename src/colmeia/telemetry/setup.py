@@ -19,7 +19,7 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from colmeia.config import Settings
+from colmeia.config import Settings, TelemetrySettings
 from colmeia.telemetry import celery as celery_telemetry
 from colmeia.telemetry.langsmith import configure_langsmith
 from colmeia.telemetry.middleware import RequestTelemetryMiddleware, method_span_details
@@ -88,7 +88,7 @@ class Telemetry:
         return flushed
 
 
-def _instrument_libraries(pipeline: TracingPipeline, record_content: bool) -> None:
+def _instrument_libraries(pipeline: TracingPipeline, config: TelemetrySettings) -> None:
     from openinference.instrumentation import TraceConfig
     from openinference.instrumentation.langchain import LangChainInstrumentor
     from opentelemetry.instrumentation.celery import CeleryInstrumentor
@@ -99,14 +99,15 @@ def _instrument_libraries(pipeline: TracingPipeline, record_content: bool) -> No
     from opentelemetry.instrumentation.redis import RedisInstrumentor
 
     provider = pipeline.provider
-    RedisInstrumentor().instrument(tracer_provider=provider)
+    if config.trace_redis:
+        RedisInstrumentor().instrument(tracer_provider=provider)
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
     # The openai SDK (hence LangChain's OpenAI models) sends through the httpx2 fork.
     HTTPX2ClientInstrumentor().instrument(tracer_provider=provider)
     celery_telemetry.connect_before_instrumentation()
     CeleryInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
     celery_telemetry.connect_after_instrumentation()
-    hide = not record_content
+    hide = not config.record_content
     LangChainInstrumentor().instrument(
         tracer_provider=provider,
         config=TraceConfig(hide_inputs=hide, hide_outputs=hide),
@@ -118,7 +119,7 @@ def _process_pipeline(settings: Settings) -> TracingPipeline:
         if not _pipeline:
             pipeline = TracingPipeline(settings.telemetry.service_name)
             trace.set_tracer_provider(pipeline.provider)
-            _instrument_libraries(pipeline, settings.telemetry.record_content)
+            _instrument_libraries(pipeline, settings.telemetry)
             _pipeline.append(pipeline)
         return _pipeline[0]
 
