@@ -112,6 +112,8 @@ class TestTraceThroughTheQueue:
     ) -> None:
         settings = private_broker
         monkeypatch.setenv("COLMEIA_TELEMETRY__LOG_FORMAT", "json")
+        # The worker's RPUSH (opt-in Redis spans) shows work inside the task joins the trace.
+        monkeypatch.setenv("COLMEIA_TELEMETRY__TRACE_REDIS", "true")
         credential = create_credential(settings)
         run_id = uuid.uuid4()
         log = tmp_path / "worker.log"
