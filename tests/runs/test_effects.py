@@ -12,7 +12,13 @@ from langchain_core.runnables import RunnableConfig
 
 from colmeia.config import Settings
 from colmeia.db import Sessionmaker, create_engine, make_sessionmaker
-from colmeia.runs.effects import EFFECTS_KEY, EffectInFlight, EffectLedger, once
+from colmeia.runs.effects import (
+    EFFECTS_KEY,
+    EffectInFlight,
+    EffectLedger,
+    EffectTakenOver,
+    once,
+)
 
 
 @pytest.fixture
@@ -88,6 +94,32 @@ class TestOnce:
         crashed.cancel()
         await asyncio.gather(crashed, return_exceptions=True)
         assert await once(later, "call-1", action) == {"done": 1}  # still recorded
+
+    async def test_a_stale_attempt_finishing_late_records_nothing_and_stops(
+        self, sessionmaker: Sessionmaker
+    ) -> None:
+        """Attempt 1 lost its lease mid-effect and attempt 2 took the effect over: attempt 1's
+        late result must not overwrite attempt 2's, and attempt 1 must not carry on."""
+        run_id, action = uuid.uuid4(), Counter()
+        release = asyncio.Event()
+        started = asyncio.Event()
+
+        async def slow(key: str) -> dict[str, object]:
+            started.set()
+            await release.wait()
+            return {"done": "by the stale attempt"}
+
+        stale = asyncio.create_task(
+            once(_config(EffectLedger(sessionmaker, run_id, 1), run_id), "call-1", slow)
+        )
+        await started.wait()
+        later = _config(EffectLedger(sessionmaker, run_id, 2), run_id)
+        assert await once(later, "call-1", action) == {"done": 1}
+        release.set()
+        with pytest.raises(EffectTakenOver):
+            await stale
+        assert await once(later, "call-1", action) == {"done": 1}
+        assert len(action.calls) == 1  # the stale attempt's result replaced nothing
 
     async def test_outside_a_run_it_says_so(self) -> None:
         with pytest.raises(RuntimeError, match="inside a Colmeia run"):

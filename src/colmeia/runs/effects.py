@@ -27,6 +27,7 @@ performs it again with the same key — pass the key to the remote API to close 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -38,12 +39,18 @@ from colmeia.kit.time import utc_now
 from colmeia.runs.repository import EffectRepository
 
 T = TypeVar("T")
+logger = logging.getLogger("colmeia.runs.effects")
 EFFECTS_KEY = "__colmeia_effects"
 """Where the executor puts the run's `EffectLedger` in ``config["configurable"]``."""
 
 
 class EffectInFlight(RuntimeError):
     """The same effect is being performed right now by this attempt (a concurrent call)."""
+
+
+class EffectTakenOver(RuntimeError):
+    """A later attempt took the effect over while this one performed it: this attempt lost its
+    run (its lease expired) and must stop; its result is not recorded."""
 
 
 class EffectLedger:
@@ -67,7 +74,17 @@ class EffectLedger:
                 await EffectRepository(session).abandon(key, self.attempt)
             raise
         async with unit_of_work(self.sessionmaker) as session:
-            await EffectRepository(session).complete(key, self.attempt, result, utc_now())
+            recorded = await EffectRepository(session).complete(
+                key, self.attempt, result, utc_now()
+            )
+        if not recorded:
+            logger.warning(
+                "attempt %d of run %s performed effect %r after a later attempt took it over",
+                self.attempt,
+                self.run_id,
+                key,
+            )
+            raise EffectTakenOver(f"effect {key!r} was taken over by a later attempt")
         return result
 
     async def _claim(self, key: str) -> tuple[Any, bool]:

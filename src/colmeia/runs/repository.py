@@ -306,14 +306,20 @@ class EffectRepository:
         )
         return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
-    async def complete(self, key: str, attempt: int, result: object, now: datetime) -> None:
+    async def complete(self, key: str, attempt: int, result: object, now: datetime) -> bool:
+        """Record the result, if ``attempt`` still holds the effect (False: a later attempt
+        took it over, so this one is stale)."""
         statement = (
             update(RunEffect)
-            .where(RunEffect.key == key, RunEffect.attempt == attempt)
+            .where(
+                RunEffect.key == key,
+                RunEffect.attempt == attempt,
+                RunEffect.completed_at.is_(None),
+            )
             .values(result=result, completed_at=now)
             .execution_options(synchronize_session=False)
         )
-        await self.session.execute(statement)
+        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
     async def abandon(self, key: str, attempt: int) -> None:
         """The action failed: forget the claim so that a retry may perform it."""
