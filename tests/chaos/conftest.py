@@ -27,9 +27,8 @@ from colmeia.simllm.config import SimLLMConfig
 from colmeia.simllm.testing import running_sim_llm
 from tests.chaos import ledger
 from tests.chaos.processes import Fleet
-from tests.conftest import TEST_SECRET
 from tests.fixtures.backends import postgres_database
-from tests.fixtures.live import settings_env
+from tests.fixtures.live import settings_env, stack_settings
 from tests.fixtures.principals import create_credential
 
 PROJECT = Path(__file__).parent / "project" / "langgraph.json"
@@ -141,20 +140,14 @@ def chaos(pg_admin_url: str, sim_llm_url: str, tmp_path: Path) -> Iterator[Chaos
         conninfo = postgres_conninfo(database_url)
         assert conninfo is not None
         ledger.install(conninfo)
-        settings = Settings(
-            _env_file=None,
-            data_dir=tmp_path / "data",
-            database={"url": database_url, "pool_size": 4},
-            redis={"url": redis.url},
-            auth={"secret_key": TEST_SECRET},
-            worker={"heartbeat_interval_s": 0.5, "heartbeat_ttl_s": 5},
-            llm={"base_url": sim_llm_url},
-            agents={
-                "config": PROJECT,
-                "queue": f"colmeia.runs.chaos.{uuid.uuid4().hex}",
-                "run_lease_s": LEASE_S,
-            },
-            limits={"enabled": False},
+        settings = stack_settings(
+            tmp_path / "data",
+            database_url,
+            redis.url,
+            sim_llm_url,
+            queue="colmeia.runs.chaos",
+            database={"pool_size": 4},
+            agents={"config": PROJECT, "run_lease_s": LEASE_S},
             runs=RUNS_SETTINGS,
         )
         env = settings_env(settings) | {  # the lease and runs settings are in there too

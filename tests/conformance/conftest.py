@@ -8,7 +8,6 @@ threads, so they do not interfere.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,9 @@ import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
-from colmeia.config import Settings
 from colmeia.models import Role
 from colmeia.simllm.testing import running_sim_llm
-from tests.conftest import TEST_SECRET
-from tests.fixtures.live import live_api, worker_process
+from tests.fixtures.live import live_api, stack_settings, worker_process
 from tests.fixtures.principals import create_credential
 
 PROJECT = Path(__file__).parent / "project" / "langgraph.json"
@@ -43,17 +40,8 @@ def server(
 ) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("conformance")
     with running_sim_llm() as llm_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=data / "data",
-            database={"url": database_url},
-            redis={"url": redis_url},
-            auth={"secret_key": TEST_SECRET},
-            worker={"heartbeat_interval_s": 0.5, "heartbeat_ttl_s": 5},
-            llm={"base_url": llm_url},
-            # A queue of its own: other suites' workers share this Redis.
-            agents={"config": PROJECT, "queue": f"colmeia.runs.{uuid.uuid4().hex}"},
-            limits={"enabled": False},
+        settings = stack_settings(
+            data / "data", database_url, redis_url, llm_url, agents={"config": PROJECT}
         )
         key = create_credential(settings, Role.user).key
         other = create_credential(settings, Role.user).key

@@ -13,11 +13,9 @@ import httpx
 import openai
 import pytest
 
-from colmeia.config import Settings
 from colmeia.models import Role
 from colmeia.simllm.testing import running_sim_llm
-from tests.conftest import TEST_SECRET
-from tests.fixtures.live import live_api, worker_process
+from tests.fixtures.live import live_api, stack_settings, worker_process
 from tests.fixtures.principals import Credential, create_credential
 
 pytestmark = pytest.mark.slow
@@ -61,16 +59,12 @@ def live(
 ) -> Iterator[Live]:
     data = tmp_path_factory.mktemp("openai-agents")
     with running_sim_llm() as llm_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=data / "data",
-            database={"url": database_url},
-            redis={"url": redis_url},
-            auth={"secret_key": TEST_SECRET},
-            worker={"heartbeat_interval_s": 0.5, "heartbeat_ttl_s": 5},
-            llm={"base_url": llm_url},
-            agents={"config": PROJECT, "queue": f"colmeia.runs.{uuid.uuid4().hex}"},
-            limits={"enabled": False},
+        settings = stack_settings(
+            data / "data",
+            database_url,
+            redis_url,
+            llm_url,
+            agents={"config": PROJECT},
             cache={"prefix": f"test-cache:{uuid.uuid4().hex[:10]}"},
         )
         alice = create_credential(settings, Role.user)

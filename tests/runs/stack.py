@@ -23,8 +23,7 @@ from colmeia import migrations
 from colmeia.config import Settings
 from colmeia.models import Role, Run
 from colmeia.simllm.testing import running_sim_llm
-from tests.conftest import TEST_SECRET
-from tests.fixtures.live import live_api
+from tests.fixtures.live import live_api, stack_settings
 from tests.fixtures.principals import create_credential
 
 PROJECT = Path(__file__).parent / "project" / "langgraph.json"
@@ -107,19 +106,13 @@ def stack(
 ) -> Iterator[Stack]:
     data = tmp_path_factory.mktemp("durable")
     with running_sim_llm() as llm_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=data / "data",
-            database={"url": database_url},
-            redis={"url": redis_url},
-            auth={"secret_key": TEST_SECRET},
-            worker={"heartbeat_interval_s": 0.5, "heartbeat_ttl_s": 5},
-            llm={"base_url": llm_url},
-            agents={
-                "config": PROJECT,
-                "queue": f"colmeia.runs.durable.{uuid.uuid4().hex}",
-                "run_lease_s": 3.0,
-            },
+        settings = stack_settings(
+            data / "data",
+            database_url,
+            redis_url,
+            llm_url,
+            queue="colmeia.runs.durable",
+            agents={"config": PROJECT, "run_lease_s": 3.0},
             runs={
                 "reaper_interval_s": 0.5,
                 "redeliver_after_s": 5.0,
@@ -128,7 +121,6 @@ def stack(
                 "retry_max_s": 1.0,
                 "drain_timeout_s": 15.0,
             },
-            limits={"enabled": False},
         )
         key = create_credential(settings, Role.user).key
         admin = create_credential(settings, Role.admin).key

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +22,8 @@ from colmeia.config import Settings
 from colmeia.embedded.redis_server import EmbeddedRedis
 from colmeia.models import Role
 from colmeia.simllm.testing import running_sim_llm
-from tests.conftest import TEST_SECRET
 from tests.fixtures.backends import free_port
-from tests.fixtures.live import live_api, wait_for, worker_process
+from tests.fixtures.live import live_api, stack_settings, wait_for, worker_process
 from tests.fixtures.principals import create_credential
 
 MONGO_DATABASE = "colmeia_team_test"
@@ -94,16 +92,11 @@ def team_server(tmp_path_factory: pytest.TempPathFactory, mongo_url: str) -> Ite
         # The worker reads the team's settings from its environment, as under `colmeia up`.
         env.setenv("COLMEIA_TEAM__MONGO_URL", mongo_url)
         env.setenv("COLMEIA_TEAM__MONGO_DATABASE", MONGO_DATABASE)
-        settings = Settings(
-            _env_file=None,
-            data_dir=data,
-            database={"url": database_url},
-            redis={"url": redis.url},
-            auth={"secret_key": TEST_SECRET},
-            worker={"heartbeat_interval_s": 0.5, "heartbeat_ttl_s": 5},
-            llm={"base_url": llm_url},
-            agents={"queue": f"colmeia.runs.{uuid.uuid4().hex}"},
-            limits={"enabled": False},
+        settings = stack_settings(
+            data,
+            database_url,
+            redis.url,
+            llm_url,
             team={"mongo_url": mongo_url, "mongo_database": MONGO_DATABASE},
         )
         assert load_demo(settings, redis.url).loaded == ["sql", "graph", "documents"]
