@@ -30,6 +30,7 @@ from colmeia.cache.index import VectorSetIndex
 from colmeia.cache.scope import scope_request
 from colmeia.cache.semantic import CacheConfig, SemanticCache
 from colmeia.cache.store import Entry, new_entry_id
+from colmeia.config import CacheSettings
 from colmeia.embedded.redis_server import EmbeddedRedis
 from colmeia.embeddings.minilm import MiniLMEmbedder
 
@@ -115,7 +116,7 @@ def _embedding_baseline(embedder: MiniLMEmbedder) -> tuple[float, float]:
 
 
 async def _run(url: str, backends: list[VectorBackend]) -> str:
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(precision=CacheSettings().embedding_precision)
     base50, base95 = _embedding_baseline(embedder)
     # A longer read timeout than the service's 2 s: filling 100k HNSW entries queues writes.
     redis = Redis.from_url(url, socket_timeout=60)
@@ -131,8 +132,8 @@ async def _run(url: str, backends: list[VectorBackend]) -> str:
         "|---|---|---|---|---|\n"
     )
     return (
-        f"Embedding alone (baseline, {embedder.backend} backend): p50 {base50:.2f} ms, "
-        f"p95 {base95:.2f} ms.\n\n{header}" + "\n".join(rows) + "\n\n"
+        f"Embedding alone (baseline, {embedder.backend} backend, {embedder.precision}): "
+        f"p50 {base50:.2f} ms, p95 {base95:.2f} ms.\n\n{header}" + "\n".join(rows) + "\n\n"
         "`redis` = Redis 8 vector sets (VSIM, Q8, EF 200) on the embedded server; `memory` = "
         "in-process usearch HNSW (i8, EF 200) synced from Redis. Lookups: "
         f"{len(PARAPHRASES)} misspelled paraphrases of stored questions (must be verified hits) "

@@ -23,6 +23,7 @@ import numpy as np
 
 from bench.report import write_section
 from colmeia.cache import eval as cache_eval
+from colmeia.config import CacheSettings
 from colmeia.embedded.redis_server import EmbeddedRedis
 from colmeia.embeddings.minilm import MiniLMEmbedder
 from colmeia.redis import create_redis
@@ -140,7 +141,7 @@ def _table(colmeia: dict[str, object], peer: list[dict[str, object]]) -> str:
 
 def main() -> None:
     pairs_path = Path(sys.argv[1]) if len(sys.argv) > 1 else PAIRS
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(precision=CacheSettings().embedding_precision)
     peer = _gptcache(pairs_path, embedder)
     with (
         tempfile.TemporaryDirectory(prefix="colmeia-bench-quality-") as workdir,
@@ -151,7 +152,8 @@ def main() -> None:
     ours = colmeia["overall"]
     latency = colmeia["lookup_ms"]
     body = (
-        f"Pairs: `{pairs_path.name}` ({len(peer)}). Same MiniLM vectors for both.\n\n"
+        f"Pairs: `{pairs_path.name}` ({len(peer)}). Same MiniLM vectors for both "
+        f"({embedder.precision}, the cache default).\n\n"
         f"- Colmeia (default config): hit rate {100 * ours['hit_rate']:.1f}%, false-hit rate "  # type: ignore[index]
         f"{100 * ours['false_hit_rate']:.1f}%; lookup p50 {latency['p50']:.1f} ms, "  # type: ignore[index]
         f"p95 {latency['p95']:.1f} ms (embedding + verifier, one entry per scope)\n"  # type: ignore[index]

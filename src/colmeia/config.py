@@ -159,6 +159,10 @@ class CacheSettings(BaseModel):
     """Semantic candidates verified per lookup."""
     min_similarity: float = Field(default=0.25, ge=-1, le=1)
     """Candidates below this cosine are not verified (the verifier is the real gate)."""
+    embedding_precision: Literal["int8", "fp32"] = "int8"
+    """MiniLM's weights and activations: ``int8`` embeds a query ~2× faster with the same
+    hit and false-hit rates on the labelled pairs; ``fp32`` gives sentence-transformers' exact
+    vectors. Every replica must use the same (vectors of both are within cosine 0.98)."""
 
 
 class CorsSettings(BaseModel):

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from colmeia.cache.factory import VectorBackend, close_cache, create_cache
 from colmeia.cache.semantic import CacheConfig, SemanticCache
+from colmeia.config import CacheSettings
 from colmeia.embedded.redis_server import EmbeddedRedis
 from colmeia.embeddings.minilm import MiniLMEmbedder
 from colmeia.redis import create_redis
@@ -24,7 +25,8 @@ CAPACITY = 5
 
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
+    """The precision the service runs with."""
+    return MiniLMEmbedder(precision=CacheSettings().embedding_precision)
 
 
 @pytest.fixture(scope="session")

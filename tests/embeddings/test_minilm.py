@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 
@@ -57,3 +58,24 @@ class TestMiniLM:
             "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
         )
         subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+class TestInt8:
+    """The cache's default precision: quantized in memory, close to the float vectors."""
+
+    def test_stays_close_to_the_float_vectors(self, caplog: pytest.LogCaptureFixture) -> None:
+        caplog.set_level(logging.DEBUG)
+        quantized = MiniLMEmbedder(precision="int8")
+        assert not [r for r in caplog.records if r.name == "root"], "quantizer chatter leaked"
+        logging.info("the root logger still logs")
+        assert caplog.records[-1].getMessage() == "the root logger still logs"
+        assert (quantized.backend, quantized.precision) == ("onnx", "int8")
+        vectors = quantized.embed(SENTENCES)
+        np.testing.assert_allclose(vectors @ vectors.T, REFERENCE_COSINES, atol=0.03)
+        exact = MiniLMEmbedder(backend="onnx").embed(SENTENCES)
+        assert np.min(np.sum(vectors * exact, axis=1)) > 0.98
+        assert np.max(np.abs(vectors - exact)) > 1e-4, "the int8 graph was not used"
+
+    def test_needs_onnx(self) -> None:
+        with pytest.raises(ValueError, match="onnx"):
+            MiniLMEmbedder(backend="numpy", precision="int8")

@@ -23,11 +23,13 @@ from redis.asyncio import Redis
 from colmeia.cache.factory import VectorBackend, close_cache, create_cache
 from colmeia.cache.scope import scope_request
 from colmeia.cache.semantic import SemanticCache
-from colmeia.embeddings.minilm import MiniLMEmbedder
+from colmeia.config import CacheSettings
+from colmeia.embeddings.minilm import MiniLMEmbedder, Precision
 from colmeia.errors import BadRequest
 
 _ANSWER = {"message": {"role": "assistant", "content": "(eval)"}, "finish_reason": "stop"}
 _FIELDS = ("id", "a", "b", "label")
+_DEFAULT_PRECISION: Precision = CacheSettings().embedding_precision
 
 
 class InvalidPairsFile(BadRequest):
@@ -162,12 +164,19 @@ def render(summary: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-async def run(redis: Redis, path: Path, backend: VectorBackend = "auto") -> dict[str, object]:
-    """Evaluate the pairs in ``path`` on ``redis`` under a throwaway key prefix."""
+async def run(
+    redis: Redis,
+    path: Path,
+    backend: VectorBackend = "auto",
+    precision: Precision = _DEFAULT_PRECISION,
+) -> dict[str, object]:
+    """Evaluate the pairs in ``path`` on ``redis`` under a throwaway key prefix, with the
+    cache's configuration (the default one unless told otherwise)."""
     pairs = load_pairs(path)
     run_id = uuid.uuid4().hex[:12]
     prefix = f"colmeia:cache-eval:{run_id}"
-    cache = await create_cache(redis, MiniLMEmbedder(), prefix=prefix, backend=backend)
+    embedder = MiniLMEmbedder(precision=precision)
+    cache = await create_cache(redis, embedder, prefix=prefix, backend=backend)
     try:
         results = await evaluate(cache, pairs, run_id)
     finally:

@@ -24,7 +24,7 @@ from colmeia.config import CacheSettings
 if TYPE_CHECKING:  # ONNX Runtime and usearch load in the background, not at import (~1 s)
     from colmeia.cache.semantic import SemanticCache
     from colmeia.cache.verifier import Verifier
-    from colmeia.embeddings.minilm import MiniLMEmbedder
+    from colmeia.embeddings.minilm import MiniLMEmbedder, Precision
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +32,13 @@ _RETRY_S = 2.0
 
 
 @cache
-def _load_models() -> tuple[MiniLMEmbedder, Verifier]:
+def _load_models(precision: Precision) -> tuple[MiniLMEmbedder, Verifier]:
     """MiniLM and the verifier, once per process: read-only weights (the verifier's word memo
     is a pure function's), so every cache runtime in the process can share them."""
     from colmeia.cache.semantic import build_verifier
     from colmeia.embeddings.minilm import MiniLMEmbedder
 
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(precision=precision)
     return embedder, build_verifier(embedder)
 
 
@@ -73,7 +73,7 @@ class CacheRuntime:
         return self.cache is not None
 
     async def _open(self) -> None:
-        embedder, verifier = await asyncio.to_thread(_load_models)
+        embedder, verifier = await asyncio.to_thread(_load_models, self.options.embedding_precision)
         from colmeia.cache.factory import create_cache  # imported by _load_models' thread
         from colmeia.cache.semantic import CacheConfig
 

@@ -8,6 +8,12 @@ and returns the last hidden state; pooling and normalisation stay in numpy.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,3 +115,52 @@ def build_encoder(tensors: dict[str, Array], layers: int) -> bytes:
     model.ir_version = 8
     serialised: bytes = model.SerializeToString()
     return serialised
+
+
+class _ThisThreadsRootInfo(logging.Filter):
+    """Drops the root logger's info records logged by one thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.thread != self.thread
+
+
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """The quantizer logs one info line per tensor (~100) through the root logger; keep them out
+    of the service's logs, and nothing else: other threads and warnings pass."""
+    muted = _ThisThreadsRootInfo()
+    root = logging.getLogger()
+    root.addFilter(muted)
+    try:
+        yield
+    finally:
+        root.removeFilter(muted)
+
+
+def quantize_int8(model: bytes) -> bytes:
+    """The encoder with int8 weights (per output channel) and int8 activations quantized at run
+    time, by ONNX Runtime's own tooling (shape pre-processing, then ``quantize_dynamic``).
+
+    Why: a query embeds in ~2 ms instead of ~4 ms on one core here (VNNI), with vectors at
+    cosine ≥ 0.98 to the float ones and the same hit and false-hit rates on the labelled pairs
+    (`colmeia cache eval`). Takes ~2 s, once per process, when the model loads.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # type: ignore[import-untyped]
+    from onnxruntime.quantization.shape_inference import (  # type: ignore[import-untyped]
+        quant_pre_process,
+    )
+
+    with (
+        tempfile.TemporaryDirectory(prefix="colmeia-minilm-") as workdir,
+        _quiet_root_logger(),
+    ):
+        source, prepared, target = (Path(workdir) / n for n in ("f32.onnx", "pre.onnx", "i8.onnx"))
+        source.write_bytes(model)
+        # Symbolic shape inference needs sympy; ONNX's own inference suffices for this graph.
+        quant_pre_process(source, prepared, skip_symbolic_shape=True)
+        quantize_dynamic(prepared, target, weight_type=QuantType.QInt8, per_channel=True)
+        return target.read_bytes()
