@@ -61,7 +61,8 @@ async def _fill(cache: SemanticCache, count: int, rng: np.random.Generator) -> N
 
     async def one(vector: np.ndarray) -> None:  # type: ignore[type-arg]
         entry = Entry(new_entry_id(), "bench", SCOPE.scope.key, f"filler {vector[0]:.6f}",
-                      ANSWER, (), now, now + 86400, vector.astype(np.float32), {})  # fmt: skip
+                      ANSWER, (), now, now + 86400, vector.astype(np.float32), {},
+                      cache.embedder.space)  # fmt: skip
         await cache.records.put(SCOPE.scope, entry, entry.prompt, capacity=1_000_000)
         await cache.index.add(SCOPE.scope.key, entry.id, entry.vector)  # type: ignore[arg-type]
 

@@ -30,6 +30,11 @@ def embedder() -> MiniLMEmbedder:
 
 
 @pytest.fixture(scope="session")
+def float_embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder(precision="fp32")
+
+
+@pytest.fixture(scope="session")
 def vector_set_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with EmbeddedRedis(tmp_path_factory.mktemp("vset"), load_falkordb=False) as server:
         yield server.url

@@ -165,3 +165,33 @@ class TestReplicas:
                 await close_cache(fresh)
         finally:
             await close_cache(replica)
+
+
+class TestVectorSpaces:
+    async def test_entries_of_another_precision_serve_only_exact_hits(
+        self,
+        cache: SemanticCache,
+        redis: Redis,
+        float_embedder: MiniLMEmbedder,
+        backend: tuple[VectorBackend, str],
+        prefix: str,
+    ) -> None:
+        """A deployment that changes ``embedding_precision`` keeps its exact hits; its older
+        vectors are never compared with the new ones."""
+        assert cache.embedder.space != float_embedder.space
+        before = await open_cache(redis, float_embedder, backend[0], prefix)
+        try:
+            scope, prompt = scoped(PROMPT)
+            await before.store(scope, prompt, ANSWER, ttl_s=60)
+            assert await before.lookup(scope, TYPO) is not None  # a semantic hit in its space
+        finally:
+            await close_cache(before)
+        exact = await cache.lookup(scope, prompt)
+        assert exact is not None
+        assert exact.tier == "exact"
+        assert await cache.lookup(scope, TYPO) is None
+        await cache.store(scope, TYPO, ANSWER, ttl_s=60)
+        other = "What was the total revenu in March 2024?"
+        hit = await cache.lookup(scope, other)
+        assert hit is not None
+        assert hit.cached_prompt == TYPO

@@ -3,7 +3,8 @@
     lookup(scope, prompt)
       1. exact tier: the normalised prompt's key in the scope          → hit (score 1.0)
       2. semantic tier: top-k ids from the scope's vector index
-      3. the entries from the store of record (tenant checked), exact cosine ≥ min_similarity
+      3. the entries from the store of record (tenant and vector space checked), exact
+         cosine ≥ min_similarity
       4. the verifier, best candidate first                            → hit (score = cosine)
 
 Redis unreachable: both calls log one clear warning line (at most every few seconds) and return
@@ -159,6 +160,7 @@ class SemanticCache:
             expires_at=now + ttl_s,
             vector=vector,
             usage=dict(usage or {}),
+            space=self.embedder.space,
         )
         try:
             evicted = await self.records.put(scope, entry, prompt, self.config.capacity_per_tenant)
@@ -214,7 +216,7 @@ class SemanticCache:
         scored = [
             (float(np.dot(vector, e.vector)), e)
             for e in entries
-            if e.vector is not None and _belongs(e, scope)
+            if e.vector is not None and e.space == self.embedder.space and _belongs(e, scope)
         ]
         scored = [(s, e) for s, e in scored if s >= self.config.min_similarity]
         if not scored:

@@ -32,6 +32,8 @@ from colmeia.cache.scope import CacheScope, digest, normalise
 from colmeia.embeddings.weights import Array
 
 DEFAULT_PREFIX = "colmeia:cache"
+FLOAT_SPACE = "all-MiniLM-L6-v2/fp32"
+"""Entries written before vector spaces were recorded were all float."""
 _REPORTS_KEPT = 1000
 STAT_FIELDS = (
     "lookups", "hits_exact", "hits_semantic", "misses", "verifier_rejections", "stores",
@@ -53,6 +55,9 @@ class Entry:
     expires_at: float
     vector: Array | None
     usage: dict[str, int]
+    space: str = FLOAT_SPACE
+    """The embedder that made ``vector`` (`MiniLMEmbedder.space`): vectors of two spaces are
+    never compared, so changing the embedding precision starts the semantic tier afresh."""
 
     @classmethod
     def from_hash(cls, entry_id: str, fields: Mapping[bytes, bytes]) -> Entry:
@@ -68,6 +73,7 @@ class Entry:
             expires_at=float(fields[b"expires_at"]),
             vector=np.frombuffer(vector, dtype=np.float32) if vector else None,
             usage=json.loads(fields.get(b"usage", b"{}")),
+            space=fields.get(b"space", FLOAT_SPACE.encode()).decode(),
         )
 
 
@@ -118,6 +124,7 @@ class CacheStore:
             "created_at": repr(entry.created_at),
             "expires_at": repr(entry.expires_at),
             "usage": json.dumps(entry.usage),
+            "space": entry.space,
         }
         if entry.vector is not None:
             fields["vector"] = entry.vector.astype(np.float32).tobytes()

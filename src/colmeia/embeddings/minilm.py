@@ -190,6 +190,8 @@ class MiniLMEmbedder:
             raise RuntimeError(f"the onnx backend ({precision}) needs the `onnx` package")
         self.backend = "numpy" if encoder is None else "onnx"
         self.precision = precision
+        self.space = f"all-MiniLM-L6-v2/{precision}"
+        """Which vectors this embedder makes: both backends agree, the two precisions do not."""
         self._encoder = encoder or _numpy_encoder(tensors)
 
     def known_words(self) -> frozenset[str]:
