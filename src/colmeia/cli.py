@@ -87,7 +87,6 @@ def worker(
     app.worker_main(
         [
             "worker",
-            "--pool=threads",
             f"--concurrency={concurrency or settings.worker.concurrency}",
             f"--loglevel={settings.log_level}",
             f"--hostname=colmeia-{os.getpid()}@%h",

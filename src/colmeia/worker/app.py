@@ -99,6 +99,8 @@ def create_celery(settings: Settings, redis_url: str) -> Celery:
     broker = settings.broker.url or celery_broker_url(redis_url)
     app = Celery("colmeia", broker=broker, include=["colmeia.worker.tasks", "colmeia.runs.tasks"])
     app.conf.update(
+        # Threads handing runs to one event loop (DESIGN §5), waking the consumer on completion.
+        worker_pool="colmeia.worker.pool:TaskPool",
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
