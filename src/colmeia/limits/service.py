@@ -77,7 +77,11 @@ class RateLimitService:
                 "rate limiting is unavailable; try again shortly",
                 details={"reason": type(error).__name__},
             ) from None
-        return Decision(allowed, item.amount, stats.remaining, stats.reset_time)
+        # The stats are a second read: the moving window may have freed a slot since the hit,
+        # so a refused request reports the 0 it met, not that later slot (a 429 saying
+        # "remaining: 1" was seen in CI).
+        remaining = stats.remaining if allowed else 0
+        return Decision(allowed, item.amount, remaining, stats.reset_time)
 
     async def clear(self, item: RateLimitItem, identity: str) -> None:
         """Forget ``identity``'s window (tests and admin resets)."""
