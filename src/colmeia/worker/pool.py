@@ -20,7 +20,8 @@ from celery.concurrency.thread import TaskPool as ThreadTaskPool
 
 
 class TaskPool(ThreadTaskPool):
-    """``--pool=colmeia.worker.pool:TaskPool``: the thread pool plus a wake-up pipe."""
+    """The thread pool plus a wake-up pipe; `create_celery` names it in ``worker_pool`` (the
+    worker's ``--pool`` option only takes Celery's own aliases)."""
 
     _hub: Any = None
     _wake_read: int | None = None
