@@ -11,7 +11,7 @@ from colmeia.cache import eval as cache_eval
 from colmeia.cache.factory import VectorBackend
 from colmeia.config import Settings
 from colmeia.embedded.redis_server import EmbeddedRedis
-from colmeia.embeddings.minilm import Precision
+from colmeia.embeddings.spaces import Precision
 from colmeia.redis import create_redis
 
 

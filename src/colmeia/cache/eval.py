@@ -24,7 +24,8 @@ from colmeia.cache.factory import VectorBackend, close_cache, create_cache
 from colmeia.cache.scope import scope_request
 from colmeia.cache.semantic import SemanticCache
 from colmeia.config import CacheSettings
-from colmeia.embeddings.minilm import MiniLMEmbedder, Precision
+from colmeia.embeddings.minilm import MiniLMEmbedder
+from colmeia.embeddings.spaces import Precision
 from colmeia.errors import BadRequest
 
 _ANSWER = {"message": {"role": "assistant", "content": "(eval)"}, "finish_reason": "stop"}

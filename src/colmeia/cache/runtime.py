@@ -24,7 +24,8 @@ from colmeia.config import CacheSettings
 if TYPE_CHECKING:  # ONNX Runtime and usearch load in the background, not at import (~1 s)
     from colmeia.cache.semantic import SemanticCache
     from colmeia.cache.verifier import Verifier
-    from colmeia.embeddings.minilm import MiniLMEmbedder, Precision
+    from colmeia.embeddings.minilm import MiniLMEmbedder
+    from colmeia.embeddings.spaces import Precision
 
 logger = logging.getLogger(__name__)
 

@@ -29,10 +29,11 @@ import numpy as np
 from redis.asyncio import Redis
 
 from colmeia.cache.scope import CacheScope, digest, normalise
+from colmeia.embeddings.spaces import vector_space
 from colmeia.embeddings.weights import Array
 
 DEFAULT_PREFIX = "colmeia:cache"
-FLOAT_SPACE = "all-MiniLM-L6-v2/fp32"
+FLOAT_SPACE = vector_space("fp32")
 """Entries written before vector spaces were recorded were all float."""
 _REPORTS_KEPT = 1000
 STAT_FIELDS = (

@@ -22,15 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import onnxruntime  # type: ignore[import-untyped]
 from tokenizers import Tokenizer
 
+from colmeia.embeddings.spaces import Precision, vector_space
 from colmeia.embeddings.weights import Array, default_model_dir, load_safetensors
 
-Precision = Literal["fp32", "int8"]
 Encoder = Callable[[Array, Array], Array]
 """(embedded tokens ``(b, s, 384)``, additive mask ``(b, 1, 1, s)``) -> last hidden state."""
 
@@ -190,8 +189,7 @@ class MiniLMEmbedder:
             raise RuntimeError(f"the onnx backend ({precision}) needs the `onnx` package")
         self.backend = "numpy" if encoder is None else "onnx"
         self.precision = precision
-        self.space = f"all-MiniLM-L6-v2/{precision}"
-        """Which vectors this embedder makes: both backends agree, the two precisions do not."""
+        self.space = vector_space(precision)
         self._encoder = encoder or _numpy_encoder(tensors)
 
     def known_words(self) -> frozenset[str]:
