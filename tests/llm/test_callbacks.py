@@ -88,6 +88,18 @@ class TestRunCallbacks:
         # Each reservation (prompt estimate + 1024) was settled to the reported tokens.
         assert spent(settings, line).tokens == total
 
+    def test_rows_still_buffered_are_written_on_a_warm_shutdown(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        # A flush interval longer than the test: only the shutdown's flush can write the row.
+        settings.llm.usage_flush_interval_s = 3600
+        credential = create_credential(settings)
+        log = tmp_path / "worker.log"
+        with metered_server(settings, log) as base:
+            run_id, _ = _wait(base, credential.key, "chat", "hello before the shutdown")
+            assert usage_rows(settings, run_id) == []
+        assert len(usage_rows(settings, run_id)) == 1, log.read_text()
+
 
 class TestInProcess:
     """The callbacks around LangChain's own clients (sim LLM over HTTP), in this process."""

@@ -128,13 +128,15 @@ class TestRunTrace:
                 log.read_text()
             )
             body = fetch_trace(base, credential.key, run_id)
-        assert body is not None
+            assert body is not None
+            # The spans' cost is the usage rows' cost. The worker's usage ledger writes its
+            # buffer every 0.5 s (usage/ledger.py), so wait for the rows while it still runs.
+            llms = [n for _, n in flatten(body["roots"]) if n["name"] == "ChatOpenAI"]
+            assert wait_for(lambda: len(usage_rows(settings, run_id)) >= len(llms), timeout_s=20), (
+                log.read_text()
+            )
         trace_id = check_spans(body, run_id, thread, str(credential.user_id))
         check_logs(json_logs, log, trace_id, run_id)
-        # The spans' cost is the usage rows' cost. The usage ledger writes its buffer every
-        # 0.5 s (usage/ledger.py), so the rows may land after the trace is complete.
-        llms = [n for _, n in flatten(body["roots"]) if n["name"] == "ChatOpenAI"]
-        assert wait_for(lambda: len(usage_rows(settings, run_id)) >= len(llms), timeout_s=20)
         rows = usage_rows(settings, run_id)
         spans_nusd = sum(n["attributes"]["colmeia.llm.cost_usd"] for n in llms) * NANOS_PER_USD
         assert round(spans_nusd) == sum(row.cost_nusd for row in rows)
