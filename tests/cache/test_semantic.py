@@ -42,6 +42,7 @@ class TestTiers:
         await cache.lookup(scope, prompt)
         await cache.lookup(scope, TYPO)
         await cache.lookup(scope, "What was the total revenue in March 2025?")
+        await cache.settle()  # lookups are counted after they answer
         stats = await cache.records.stats(scope.tenant)
         assert stats["hits_exact"] == stats["hits_semantic"] == stats["misses"] == 1
         assert stats["verifier_rejections"] == 1

@@ -36,6 +36,8 @@ RuntimeDep = Annotated[CacheRuntime, Depends(get_cache_runtime)]
 
 @router.get("/stats", response_model=CacheStatsRead)
 async def stats(principal: AdminPrincipal, store: StoreDep, runtime: RuntimeDep) -> CacheStatsRead:
+    if runtime.cache is not None:
+        await runtime.cache.settle()  # this replica's lookups counted before they are read
     return await cache_admin.stats(store, str(principal.tenant_id), runtime.status)
 
 

@@ -47,4 +47,5 @@ async def create_cache(
 
 
 async def close_cache(cache: SemanticCache) -> None:
+    await cache.settle()
     await cache.index.close()

@@ -120,21 +120,43 @@ class SemanticCache:
     config: CacheConfig = field(default_factory=CacheConfig)
     bypassed: int = 0
     _last_bypass_log: float = 0.0
+    _recording: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def lookup(self, scope: CacheScope, prompt: str) -> CacheHit | None:
         """The cached answer for ``prompt`` in ``scope``, or None (miss or Redis down)."""
         try:
             hit, rejected = await self._lookup(scope, prompt)
-            counters = {"lookups": 1, "misses" if hit is None else f"hits_{hit.tier}": 1}
-            if rejected:
-                counters["verifier_rejections"] = 1
-            if hit is not None:
-                counters.update(_savings(hit.usage))
-            await self.records.record_lookup(scope.tenant, hit.entry_id if hit else None, counters)
         except RedisError as error:
             self._bypass("lookup", error)
             return None
+        counters = {"lookups": 1, "misses" if hit is None else f"hits_{hit.tier}": 1}
+        if rejected:
+            counters["verifier_rejections"] = 1
+        if hit is not None:
+            counters.update(_savings(hit.usage))
+        self._record(scope.tenant, hit.entry_id if hit else None, counters)
         return hit
+
+    def _record(self, tenant: str, hit_id: str | None, counters: dict[str, int]) -> None:
+        """Count the lookup (and a hit's use, for eviction order) after answering: the caller
+        does not wait a round trip for its statistics. `settle` waits for the writes."""
+        task = asyncio.create_task(self._write_record(tenant, hit_id, counters))
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
+
+    async def _write_record(
+        self, tenant: str, hit_id: str | None, counters: dict[str, int]
+    ) -> None:
+        try:
+            await self.records.record_lookup(tenant, hit_id, counters)
+        except RedisError as error:
+            self._bypass("lookup", error)
+
+    async def settle(self) -> None:
+        """Wait for the lookup statistics still being written (shutdown, and readers that must
+        see every lookup counted)."""
+        while self._recording:
+            await asyncio.gather(*self._recording)
 
     async def store(
         self,
