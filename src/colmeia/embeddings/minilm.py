@@ -1,13 +1,14 @@
 """all-MiniLM-L6-v2 sentence embeddings with no torch at run time.
 
-The six encoder layers run in ONNX Runtime from a graph built in memory from the wheel's
-safetensors (`colmeia.embeddings.graph`; ~6 ms/query on one core here), or, when the ``onnx``
-package is absent, as the same forward pass in numpy (~10 ms/query). Both give the vectors
-sentence-transformers gives (mean pooling over the attention mask, then L2 normalisation; max
-abs difference ~2e-7, pinned in ``tests/embeddings``), so an index never mixes two vector spaces.
-No export step, no model file on disk besides the wheel's own.
+The six encoder layers run in ONNX Runtime from a graph built from the wheel's safetensors
+(`colmeia.embeddings.graph`; ~6 ms/query on one core here) once per install
+(`colmeia.embeddings.built`), or, when the ``onnx`` package is absent, as the same forward pass
+in numpy (~10 ms/query). Both give the vectors sentence-transformers gives (mean pooling over
+the attention mask, then L2 normalisation; max abs difference ~2e-7, pinned in
+``tests/embeddings``), so an index never mixes two vector spaces.
+No torch export: the graph is generated from the installed wheel, never committed.
 
-``precision="int8"`` quantizes that graph in memory at load time (`graph.quantize_int8`): the
+``precision="int8"`` quantizes that graph when it is built (`graph.quantize_int8`): the
 semantic cache's default, since a query then embeds ~2× faster and the labelled pairs score
 the same; its vectors stay within cosine 0.98 of the float ones (also pinned in the tests).
 
@@ -19,6 +20,7 @@ Thread safety: `MiniLMEmbedder.embed` only reads the weights, so one instance se
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,9 @@ import onnxruntime  # type: ignore[import-untyped]
 from tokenizers import Tokenizer
 
 from colmeia.embeddings.spaces import Precision, vector_space
-from colmeia.embeddings.weights import Array, default_model_dir, load_safetensors
+from colmeia.embeddings.weights import LAYERS, Array, default_model_dir, load_safetensors
+
+logger = logging.getLogger(__name__)
 
 Encoder = Callable[[Array, Array], Array]
 """(embedded tokens ``(b, s, 384)``, additive mask ``(b, 1, 1, s)``) -> last hidden state."""
@@ -36,7 +40,6 @@ Encoder = Callable[[Array, Array], Array]
 DIMENSIONS = 384
 _HEADS = 12
 _HEAD_DIM = DIMENSIONS // _HEADS
-_LAYERS = 6
 _EPS = 1e-12
 _MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length
 
@@ -126,7 +129,7 @@ def _block(layer: _Layer, x: Array, mask_bias: Array) -> Array:
 
 
 def _numpy_encoder(tensors: dict[str, Array]) -> Encoder:
-    layers = [_load_layer(tensors, i) for i in range(_LAYERS)]
+    layers = [_load_layer(tensors, i) for i in range(LAYERS)]
 
     def run(x: Array, mask_bias: Array) -> Array:
         for layer in layers:
@@ -136,18 +139,23 @@ def _numpy_encoder(tensors: dict[str, Array]) -> Encoder:
     return run
 
 
-def _onnx_encoder(tensors: dict[str, Array], precision: Precision) -> Encoder | None:
+def _onnx_encoder(
+    tensors: dict[str, Array], weights: Path, precision: Precision, models_dir: Path | None
+) -> Encoder | None:
     try:
-        from colmeia.embeddings.graph import build_encoder, quantize_int8
+        from colmeia.embeddings.built import encoder_model
     except ImportError:
         return None
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
-    model = build_encoder(tensors, _LAYERS)
-    if precision == "int8":
-        model = quantize_int8(model)
-    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    model = encoder_model(tensors, weights, precision, directory=models_dir)
+    try:
+        session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # ONNX Runtime raises its own pybind types
+        logger.warning("the built %s encoder is unreadable (%s); rebuilding it", precision, error)
+        model = encoder_model(tensors, weights, precision, directory=models_dir, rebuild=True)
+        session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def run(x: Array, mask_bias: Array) -> Array:
         outputs: list[Array] = session.run(None, {"hidden": x, "mask": mask_bias})
@@ -167,10 +175,12 @@ class MiniLMEmbedder:
         *,
         backend: str = "auto",
         precision: Precision = "fp32",
+        models_dir: Path | None = None,
     ) -> None:
         """Load the model; ``backend`` is ``auto`` (ONNX Runtime when ``onnx`` is installed),
         ``onnx`` or ``numpy``; ``precision`` ``int8`` (ONNX only) trades exact
-        sentence-transformers vectors for a 2× faster query (`quantize_int8`)."""
+        sentence-transformers vectors for a 2× faster query (`quantize_int8`); ``models_dir``
+        keeps the built ONNX encoders (default: the virtualenv's, `built.default_models_dir`)."""
         if precision == "int8" and backend == "numpy":
             raise ValueError("int8 precision needs the onnx backend")
         directory = model_dir or default_model_dir()
@@ -178,13 +188,16 @@ class MiniLMEmbedder:
         # tokenizer.json pads every text to 128 tokens; pad per batch instead (far less work).
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(_MAX_TOKENS)
-        tensors = load_safetensors(directory / "model.safetensors")
+        weights = directory / "model.safetensors"
+        tensors = load_safetensors(weights)
         self._word = tensors["embeddings.word_embeddings.weight"]
         self._position = tensors["embeddings.position_embeddings.weight"]
         self._token_type = tensors["embeddings.token_type_embeddings.weight"][0]
         self._ln_g = tensors["embeddings.LayerNorm.weight"]
         self._ln_b = tensors["embeddings.LayerNorm.bias"]
-        encoder = None if backend == "numpy" else _onnx_encoder(tensors, precision)
+        encoder = (
+            None if backend == "numpy" else _onnx_encoder(tensors, weights, precision, models_dir)
+        )
         if encoder is None and (backend == "onnx" or precision == "int8"):
             raise RuntimeError(f"the onnx backend ({precision}) needs the `onnx` package")
         self.backend = "numpy" if encoder is None else "onnx"

