@@ -248,6 +248,10 @@ class TelemetrySettings(BaseModel):
     trace_redis: bool = False
     """Every Redis command as a span. Off by default: each run event is a command, so these
     made a third of a run's spans (and of what storing them costs) while saying little."""
+    trace_sql: bool = False
+    """Every SQL statement of the API's ledger as a span. Off by default: creating a run issued
+    five statements, and storing their spans doubled what the database wrote per run, for
+    detail about Colmeia's own bookkeeping rather than the agents'."""
     log_format: Literal["auto", "json", "console"] = "auto"
     """``auto``: human-readable console in development, JSON lines otherwise."""
     log_levels: dict[str, str] = Field(default_factory=dict)

@@ -2,7 +2,7 @@
 
     telemetry = configure_telemetry(settings)      # tracing sinks, Sentry, LangSmith
     telemetry.instrument_app(app)                  # API: server spans + request middleware
-    telemetry.instrument_engine(engine)            # SQL spans for an engine we created
+    telemetry.instrument_engine(engine)            # SQL spans (trace_sql) for our engine
 
 Library instrumentations (Redis, httpx, Celery, LangChain) patch classes, so they are applied
 once per process; the sinks, Sentry and LangSmith follow the latest settings given.
@@ -41,6 +41,7 @@ class Telemetry:
     redactor: Redactor
     enabled: bool
     langsmith: Client | None = None
+    trace_sql: bool = False
 
     @property
     def tracer_provider(self) -> trace.TracerProvider:
@@ -69,9 +70,10 @@ class Telemetry:
             )
 
     def instrument_engine(self, engine: AsyncEngine) -> None:
-        """SQL spans for ``engine`` (engines are created by our own factory, after the
-        instrumentation could patch SQLAlchemy's, so each is instrumented explicitly)."""
-        if not self.enabled:
+        """SQL spans for ``engine`` when ``trace_sql`` asks for them (engines are created by our
+        own factory, after the instrumentation could patch SQLAlchemy's, so each is
+        instrumented explicitly)."""
+        if not (self.enabled and self.trace_sql):
             return
         tracer = self.pipeline.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
         from opentelemetry.metrics import NoOpMeter
@@ -168,4 +170,10 @@ def configure_telemetry(settings: Settings, *, store_spans: bool = True) -> Tele
         project=config.langsmith_project,
         redactor=redactor,
     )
-    return Telemetry(pipeline, redactor, enabled=config.tracing, langsmith=langsmith)
+    return Telemetry(
+        pipeline,
+        redactor,
+        enabled=config.tracing,
+        langsmith=langsmith,
+        trace_sql=config.trace_sql,
+    )

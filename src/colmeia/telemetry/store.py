@@ -43,6 +43,8 @@ logger = logging.getLogger("colmeia.telemetry.store")
 MAX_GROUP_SPANS = 2_000
 MAX_QUEUED_GROUPS = 10_000
 RETENTION_SWEEP_S = 600.0
+ROWS_PER_INSERT = 500
+"""17 columns a row: 8,500 parameters, well under SQLite's and PostgreSQL's limits."""
 
 
 @dataclass
@@ -161,7 +163,10 @@ class _Writer:
         with engine.begin() as connection:
             if is_sqlite(self._url):
                 connection.exec_driver_sql("PRAGMA busy_timeout=10000")
-            connection.execute(insert(SpanRow), rows)
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                # One multi-row INSERT, not one statement per span (executemany): a tenth of
+                # the statements the database parses and plans for a run's spans.
+                connection.execute(insert(SpanRow).values(rows[start : start + ROWS_PER_INSERT]))
             if time.monotonic() - self._last_sweep > RETENTION_SWEEP_S:
                 self._last_sweep = time.monotonic()
                 cutoff = datetime.now(UTC) - self._retention
