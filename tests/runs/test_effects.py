@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from langchain_core.runnables import RunnableConfig
 
-from colmeia.config import Settings
-from colmeia.db import Sessionmaker, create_engine, make_sessionmaker
+from colmeia.db import Sessionmaker
 from colmeia.runs.effects import (
     EFFECTS_KEY,
     EffectInFlight,
@@ -19,13 +17,6 @@ from colmeia.runs.effects import (
     EffectTakenOver,
     once,
 )
-
-
-@pytest.fixture
-async def sessionmaker(settings: Settings) -> AsyncIterator[Sessionmaker]:
-    engine = create_engine(settings.database_url)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 class Counter:

@@ -37,10 +37,11 @@ class TestRunEvents:
         assert [event async for event in events.read(uuid.uuid4(), idle_limit=1)] == []
 
     async def test_cancel_requests(self, events: RunEvents) -> None:
-        run_id = uuid.uuid4()
-        assert await events.cancel_requested(run_id) is None
+        run_id, other = uuid.uuid4(), uuid.uuid4()
+        assert await events.cancel_requests([run_id, other]) == [None, None]
         await events.request_cancel(run_id, "rollback")
-        assert await events.cancel_requested(run_id) == "rollback"
+        assert await events.cancel_requests([run_id, other]) == ["rollback", None]
+        assert await events.cancel_requests([]) == []
 
     async def test_a_late_blocking_read_is_asked_again(
         self, events: RunEvents, redis_url: str

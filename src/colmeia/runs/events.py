@@ -105,6 +105,9 @@ class RunEvents:
     async def request_cancel(self, run_id: uuid.UUID, action: str) -> None:
         await self.redis.set(cancel_key(run_id), action, ex=CANCEL_TTL_S)
 
-    async def cancel_requested(self, run_id: uuid.UUID) -> str | None:
-        raw = await self.redis.get(cancel_key(run_id))
-        return raw.decode() if isinstance(raw, bytes) else raw
+    async def cancel_requests(self, run_ids: list[uuid.UUID]) -> list[str | None]:
+        """The cancel action requested for each run (None: none), in one read."""
+        if not run_ids:
+            return []
+        raw = await self.redis.mget([cancel_key(run_id) for run_id in run_ids])
+        return [value.decode() if isinstance(value, bytes) else value for value in raw]

@@ -1,8 +1,9 @@
 """Worker-side execution of one run: claim, drive the graph, publish events, finish, hand on.
 
 The claim is a conditional update (pending → running, attempt + 1); a duplicate or stale
-delivery loses it and returns without effects. While the graph runs, a watcher renews the
-lease, polls for a cancel request and enforces the attempt's time limit; every final write
+delivery loses it and returns without effects. While the graph runs, the process's
+`RunSupervisor` renews the lease and watches for a cancel request, and the attempt's time limit
+is enforced here; every final write
 names the claimed attempt. A transient failure sends the run back to ``pending`` with a backoff
 (the next attempt resumes from the last checkpoint); a run out of attempts becomes ``dead``.
 """
@@ -37,6 +38,7 @@ from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
 from colmeia.runs.run_thread import rollback_thread, settle_thread
 from colmeia.runs.streaming import EventTranslator, langgraph_modes
+from colmeia.runs.supervisor import LEASE_LOST, RunSupervisor
 from colmeia.runs.task_names import EXECUTE_TASK
 from colmeia.runs.tracing import mark_failed, traced_run
 from colmeia.telemetry.metrics import DEAD_LETTERS, RUN_DURATION, RUNS
@@ -46,11 +48,9 @@ from colmeia.worker.enqueue import AfterCommit, JobQueue
 
 logger = logging.getLogger("colmeia.runs")
 
-CANCEL_POLL_S = 0.2
 TIMED_OUT = "timeout"
-"""`_watch`'s answer when the attempt ran out of time (a cancel action is another)."""
-LEASE_LOST = "lease_lost"
-"""`_watch`'s answer when it could not renew the lease: another attempt owns the run now."""
+"""`_watch`'s answer when the attempt ran out of time (a cancel action is another, and
+`LEASE_LOST` a third: another attempt owns the run now)."""
 
 # Any (below): graph input, state and stream chunks are user-defined.
 
@@ -65,6 +65,8 @@ class ExecutionContext:
     queue: JobQueue
     owner: str
     lease_s: float
+    supervisor: RunSupervisor
+    """Cancel requests and lease renewals of every run this process executes."""
     policy: RunPolicy = field(default_factory=RunPolicy)
     accounting: RunAccounting | None = None
     """Meters, budgets and traces the model calls of every run (None: calls go unmetered)."""
@@ -194,35 +196,27 @@ async def _stream(
 
 
 async def _watch(context: ExecutionContext, run: Run, task: asyncio.Task[None]) -> str | None:
-    """Wait for the graph; renew the lease, honour cancel requests and the time limit meanwhile.
+    """Wait for the graph, a cancel request, a lost lease (`RunSupervisor`) or the time limit.
 
     Returns the cancel action (or `TIMED_OUT`, or `LEASE_LOST`) when the run was stopped,
     else None. Cancelled itself (worker shutdown), it cancels the graph first.
     """
-    renew_every = max(context.lease_s / 3, CANCEL_POLL_S)
-    last_renewal = asyncio.get_running_loop().time()
-    deadline = last_renewal + _remaining_s(run)
-    while not task.done():
+    remaining = _remaining_s(run)
+    with context.supervisor.watching(run) as stopped:
+        waited: set[asyncio.Future[Any]] = {task, stopped}
         try:
-            await asyncio.wait({task}, timeout=CANCEL_POLL_S)
+            await asyncio.wait(
+                waited,
+                timeout=None if remaining == float("inf") else max(remaining, 0.0),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
         except asyncio.CancelledError:
             await _stop(task)
             raise
         if task.done():
-            break
-        action = await context.events.cancel_requested(run.id)
-        now = asyncio.get_running_loop().time()
-        if action is None and now >= deadline:
-            action = TIMED_OUT
-        if action is not None:
-            await _stop(task)
-            return action
-        if now - last_renewal >= renew_every:
-            last_renewal = now
-            if not await ledger_retry(_renew)(context, run):
-                await _stop(task)
-                return LEASE_LOST
-    return None
+            return None
+        await _stop(task)
+        return stopped.result() if stopped.done() else TIMED_OUT
 
 
 def _remaining_s(run: Run) -> float:
@@ -234,13 +228,6 @@ def _remaining_s(run: Run) -> float:
 async def _stop(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-
-
-async def _renew(context: ExecutionContext, run: Run) -> bool:
-    """Extend this attempt's lease; False when the attempt no longer holds the run."""
-    until = utc_now() + timedelta(seconds=context.lease_s)
-    async with unit_of_work(context.sessionmaker) as session:
-        return await RunRepository(session).renew(run.id, run.attempt, until)
 
 
 async def _exhausted(context: ExecutionContext, run: Run, error: BudgetExhausted) -> Outcome:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,14 +123,24 @@ class RunRepository:
         values = {"run_id": run_id, "owner": owner, "now": now, "lease_until": lease_until}
         return (await self.session.scalars(_CLAIM, values)).one_or_none()
 
-    async def renew(self, run_id: uuid.UUID, attempt: int, lease_until: datetime) -> bool:
+    async def renew_many(
+        self, attempts: Mapping[uuid.UUID, int], lease_until: datetime
+    ) -> set[uuid.UUID]:
+        """Extend the lease of each run whose ``attempts[run_id]`` still holds it (one
+        statement); returns those runs: the others were reaped and belong to a later attempt."""
+        if not attempts:
+            return set()
         statement = (
             update(Run)
-            .where(Run.id == run_id, Run.attempt == attempt, Run.status == RunStatus.running)
+            .where(
+                tuple_(Run.id, Run.attempt).in_(list(attempts.items())),
+                Run.status == RunStatus.running,
+            )
             .values(lease_expires_at=lease_until)
+            .returning(Run.id)
             .execution_options(synchronize_session=False)
         )
-        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+        return set((await self.session.scalars(statement)).all())
 
     async def finish(
         self,

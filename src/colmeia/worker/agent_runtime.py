@@ -36,6 +36,7 @@ from colmeia.runs.events import RunEvents
 from colmeia.runs.executor import ExecutionContext
 from colmeia.runs.policy import RunPolicy
 from colmeia.runs.reaper import Reaper
+from colmeia.runs.supervisor import RunSupervisor
 from colmeia.worker.enqueue import JobQueue
 
 START_TIMEOUT_S = 120.0
@@ -140,13 +141,17 @@ class AgentRuntime:
 
         metering = build_metering(settings, sessionmaker, redis)
         self._stack.push_async_callback(metering.aclose)
+        events = RunEvents(redis, settings.agents.stream_ttl_s)
+        supervisor = RunSupervisor(events, sessionmaker, settings.agents.run_lease_s)
+        await self._stack.enter_async_context(supervisor.running())
         context = ExecutionContext(
             sessionmaker=sessionmaker,
             graphs=graphs,
-            events=RunEvents(redis, settings.agents.stream_ttl_s),
+            events=events,
             queue=JobQueue(self._celery),
             owner=f"{socket.gethostname()}:{os.getpid()}",
             lease_s=settings.agents.run_lease_s,
+            supervisor=supervisor,
             policy=RunPolicy.of(settings.runs),
             accounting=metering.run_accounting,
         )
