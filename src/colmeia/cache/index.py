@@ -37,6 +37,8 @@ at 100k entries (DESIGN §4)."""
 _STREAM_LENGTH = 100_000
 _FOLLOW_BLOCK_MS = 100
 _LOAD_BATCH = 1000
+LOAD_WAIT_S = 0.05
+"""How long a search waits for its scope to load before answering with no candidates."""
 _CLOSE_TIMEOUT_S = 2.0
 
 
@@ -100,14 +102,26 @@ class VectorSetIndex:
 
 
 class InProcessIndex:
-    """usearch HNSW per scope, loaded lazily from Redis and followed through a change stream."""
+    """usearch HNSW per scope, loaded lazily from Redis and followed through a change stream.
 
-    def __init__(self, store: CacheStore, dimensions: int) -> None:
+    A scope's index is loaded in the background on its first search, its inserts in a worker
+    thread (an HNSW insert of 1,000 vectors takes a few hundred ms: on the event loop, a 100k
+    scope stalled every request for seconds). A search waits `LOAD_WAIT_S` for the load (a small
+    scope is ready by then), then answers with no candidates until it is: a semantic miss, never
+    a stalled request. Changes that arrive while a scope loads are applied once it has.
+    """
+
+    def __init__(
+        self, store: CacheStore, dimensions: int, load_wait_s: float = LOAD_WAIT_S
+    ) -> None:
         self._store = store
         self._dimensions = dimensions
+        self._load_wait_s = load_wait_s
         self._stream = f"{store.prefix}:changes"
         self._indexes: dict[str, Index] = {}
-        self._loading: dict[str, asyncio.Lock] = {}
+        self._loading: dict[str, asyncio.Task[None]] = {}
+        self._pending: dict[str, list[dict[bytes, bytes]]] = {}
+        """Changes to a loading scope, applied in order when it is loaded."""
         self._last_id = "$"
         self._follower: asyncio.Task[None] | None = None
         self._stopping = False
@@ -119,7 +133,12 @@ class InProcessIndex:
         self._follower = asyncio.create_task(self._follow(), name="cache-index-follower")
 
     async def close(self) -> None:
-        """Stop following; bounded, since a cancelled blocking read may not return at once."""
+        """Stop following and loading; bounded, since a cancelled blocking read may not return
+        at once."""
+        loading = list(self._loading.values())
+        for task in loading:
+            task.cancel()
+        await asyncio.gather(*loading, return_exceptions=True)
         if self._follower is None:
             return
         self._stopping = True
@@ -152,60 +171,95 @@ class InProcessIndex:
 
     async def add(self, scope: str, entry_id: str, vector: Array) -> None:
         blob = vector.astype(np.float32).tobytes()
-        await self._publish({"op": "add", "scope": scope, "id": entry_id, "vector": blob})
-        self._apply_add(scope, entry_id, blob)
+        fields: dict[str, str | bytes] = {
+            "op": "add",
+            "scope": scope,
+            "id": entry_id,
+            "vector": blob,
+        }
+        await self._publish(fields)
+        self._apply(_encoded(fields))
 
     async def remove(self, scope: str, entry_ids: list[str]) -> None:
-        await self._publish({"op": "del", "scope": scope, "id": ",".join(entry_ids)})
-        self._apply_remove(scope, entry_ids)
+        fields: dict[str, str | bytes] = {"op": "del", "scope": scope, "id": ",".join(entry_ids)}
+        await self._publish(fields)
+        self._apply(_encoded(fields))
 
     async def drop_scope(self, scope: str) -> None:
-        await self._publish({"op": "drop", "scope": scope, "id": ""})
-        self._indexes.pop(scope, None)
+        fields: dict[str, str | bytes] = {"op": "drop", "scope": scope, "id": ""}
+        await self._publish(fields)
+        self._apply(_encoded(fields))
 
     async def search(self, scope: str, vector: Array, k: int) -> list[str]:
-        index = await self._loaded(scope)
-        if len(index) == 0:
+        index = await self._ready(scope)
+        if index is None or len(index) == 0:
             return []
         matches = index.search(vector.astype(np.float32), min(k, len(index)))
         return [str(int(key)) for key in matches.keys]
 
-    async def _loaded(self, scope: str) -> Index:
-        """The scope's index, loaded from the store of record on first use."""
-        if scope in self._indexes:
-            return self._indexes[scope]
-        lock = self._loading.setdefault(scope, asyncio.Lock())
-        async with lock:
-            if scope not in self._indexes:
-                index = self._new_index()
-                self._indexes[scope] = index  # changes arriving while loading apply to it
-                await self._load(scope, index)
-        return self._indexes[scope]
+    async def _ready(self, scope: str) -> Index | None:
+        """The scope's index; None while it is still loading past the load wait."""
+        index = self._indexes.get(scope)
+        if index is not None:
+            return index
+        loading = self._loading.get(scope)
+        if loading is None:
+            self._pending[scope] = []
+            loading = asyncio.create_task(self._load(scope), name=f"cache-index-load:{scope}")
+            self._loading[scope] = loading
+            loading.add_done_callback(lambda task: self._loaded(scope, task))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(loading), self._load_wait_s)
+        return self._indexes.get(scope)
 
-    async def _load(self, scope: str, index: Index) -> None:
+    async def _load(self, scope: str) -> None:
+        index = self._new_index()
         ids = await self._store.scope_ids(scope)
         for start in range(0, len(ids), _LOAD_BATCH):
             batch = ids[start : start + _LOAD_BATCH]
             blobs = await self._store.vectors(batch)
-            fresh = [
-                (int(i), b) for i, b in zip(batch, blobs, strict=True) if b and int(i) not in index
-            ]
+            fresh = [(int(i), b) for i, b in zip(batch, blobs, strict=True) if b]
             if fresh:
                 keys = np.array([k for k, _ in fresh], dtype=np.uint64)
-                index.add(keys, np.stack([np.frombuffer(b, dtype=np.float32) for _, b in fresh]))
+                vectors = np.stack([np.frombuffer(b, dtype=np.float32) for _, b in fresh])
+                await asyncio.to_thread(index.add, keys, vectors)
+        # Same loop turn as the caller's check of `_indexes`: no change slips in between.
+        self._indexes[scope] = index
+        for fields in self._pending.pop(scope, []):
+            self._apply(fields)
 
-    def _apply_add(self, scope: str, entry_id: str, blob: bytes) -> None:
+    def _loaded(self, scope: str, task: asyncio.Task[None]) -> None:
+        if self._loading.get(scope) is task:
+            del self._loading[scope]
+        if task.cancelled():
+            self._pending.pop(scope, None)
+            return
+        error = task.exception()
+        if error is not None:  # Redis went away mid-load: the next search starts again
+            self._pending.pop(scope, None)
+            logger.warning("cache index: loading a scope failed (%s); retried on next use", error)
+
+    def _apply(self, fields: dict[bytes, bytes]) -> None:
+        scope = fields[b"scope"].decode()
+        pending = self._pending.get(scope)
+        if pending is not None and scope not in self._indexes:
+            pending.append(fields)  # loading: applied in order once loaded
+            return
+        op = fields[b"op"]
+        if op == b"drop":
+            self._indexes.pop(scope, None)
+            return
         index = self._indexes.get(scope)
-        if index is None or int(entry_id) in index:
+        if index is None:
             return  # not loaded in this replica: its first search reads the store of record
-        index.add(int(entry_id), np.frombuffer(blob, dtype=np.float32))
-
-    def _apply_remove(self, scope: str, entry_ids: list[str]) -> None:
-        index = self._indexes.get(scope)
-        if index is not None:
-            for entry_id in entry_ids:
-                if entry_id and int(entry_id) in index:
-                    index.remove(int(entry_id))
+        if op == b"add":
+            entry_id = int(fields[b"id"].decode())
+            if entry_id not in index:
+                index.add(entry_id, np.frombuffer(fields[b"vector"], dtype=np.float32))
+        else:
+            for raw in fields[b"id"].decode().split(","):
+                if raw and int(raw) in index:
+                    index.remove(int(raw))
 
     async def _follow(self) -> None:
         """Apply every replica's changes; a Redis outage pauses following, never ends it."""
@@ -223,12 +277,7 @@ class InProcessIndex:
                     self._last_id = message_id.decode()
                     self._apply(fields)
 
-    def _apply(self, fields: dict[bytes, bytes]) -> None:
-        scope = fields[b"scope"].decode()
-        op = fields[b"op"]
-        if op == b"add":
-            self._apply_add(scope, fields[b"id"].decode(), fields[b"vector"])
-        elif op == b"del":
-            self._apply_remove(scope, fields[b"id"].decode().split(","))
-        else:
-            self._indexes.pop(scope, None)
+
+def _encoded(fields: dict[str, str | bytes]) -> dict[bytes, bytes]:
+    """A change as the stream hands it back (bytes keys and values)."""
+    return {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in fields.items()}
