@@ -3,9 +3,9 @@
 The claim is a conditional update (pending → running, attempt + 1); a duplicate or stale
 delivery loses it and returns without effects. While the graph runs, the process's
 `RunSupervisor` renews the lease and watches for a cancel request, and the attempt's time limit
-is enforced here; every final write
-names the claimed attempt. A transient failure sends the run back to ``pending`` with a backoff
-(the next attempt resumes from the last checkpoint); a run out of attempts becomes ``dead``.
+is enforced here; every final write names the claimed attempt. A transient failure sends the
+run back to ``pending`` with a backoff (the next attempt resumes from the last checkpoint); a
+run out of attempts becomes ``dead``.
 """
 
 from __future__ import annotations
