@@ -103,15 +103,18 @@ def _save(path: Path, model: bytes) -> bool:
 
 def build_all(directory: Path | None = None) -> list[Path]:
     """Build every precision for the installed model that is not built yet; returns the new
-    files."""
+    files. Cheap when all are built (every ``./dev`` command runs it): the weights are read
+    only when a file is missing."""
     weights = default_model_dir() / "model.safetensors"
+    missing = [
+        (precision, path)
+        for precision in PRECISIONS
+        if not (path := model_path(weights, precision, directory)).is_file()
+    ]
+    if not missing:
+        return []
     tensors = load_safetensors(weights)
-    built: list[Path] = []
-    for precision in PRECISIONS:
-        path = model_path(weights, precision, directory)
-        if not path.is_file() and _save(path, build(tensors, precision)):
-            built.append(path)
-    return built
+    return [path for precision, path in missing if _save(path, build(tensors, precision))]
 
 
 def main() -> None:
