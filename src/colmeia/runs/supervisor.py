@@ -91,6 +91,8 @@ class RunSupervisor:
             except (RedisError, SQLAlchemyError) as error:
                 # Transient: the next tick asks again; a lease outlives several ticks.
                 logger.warning("run supervision failed this tick: %s", error)
+            except Exception:  # a bug here must not end supervision of every run in flight
+                logger.exception("run supervision failed this tick")
 
     async def _check_cancels(self) -> None:
         ids = list(self._watched)
