@@ -65,3 +65,13 @@ class TestBuilt:
         embedder = MiniLMEmbedder(precision="int8", models_dir=blocker / "onnx")
         assert "not kept" in caplog.text
         assert embedder.embed(TEXTS).shape == (2, 384)
+
+    def test_a_failed_write_leaves_no_partial_file(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        path = model_path(WEIGHTS, "fp32", tmp_path)
+        (path / "in-the-way").mkdir(parents=True)  # a directory where the file must go
+        embedder = MiniLMEmbedder(backend="onnx", models_dir=tmp_path)
+        assert "not kept" in caplog.text
+        assert list(tmp_path.glob("*.tmp")) == []
+        assert embedder.embed(TEXTS).shape == (2, 384)

@@ -15,6 +15,7 @@ committed: the files are generated from the installed wheel.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -89,13 +90,18 @@ def encoder_model(
 
 def _save(path: Path, model: bytes) -> bool:
     """Write ``model`` atomically; a read-only install is not an error, only slower starts."""
+    temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            temporary = handle.name
             handle.write(model)
-        os.chmod(handle.name, 0o644)  # readable by the service's user, as the venv is
-        os.replace(handle.name, path)
+        os.chmod(temporary, 0o644)  # readable by the service's user, as the venv is
+        os.replace(temporary, path)
     except OSError as error:
+        if temporary is not None:  # a full disk must not leave half a model behind
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         logger.warning("the built encoder is not kept (%s): each process builds its own", error)
         return False
     return True
