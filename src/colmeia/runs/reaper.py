@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from colmeia.db import Sessionmaker, unit_of_work
+from colmeia.kit.background import in_background
 from colmeia.kit.time import utc_now
 from colmeia.models import RunStatus
 from colmeia.runs.events import RunEvents
@@ -110,15 +111,9 @@ class Reaper:
             tuple(map(str, redelivered)),
         )
 
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
+    def running(self) -> AbstractAsyncContextManager[None]:
         """Sweep in the background while the context is open (stopped before it exits)."""
-        task = asyncio.create_task(self.sweep_forever(), name="reaper")
-        try:
-            yield
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        return in_background(self.sweep_forever, name="reaper")
 
     async def sweep_forever(self) -> None:
         """Sweep every ``reaper_interval_s`` until cancelled; a failed sweep is logged and

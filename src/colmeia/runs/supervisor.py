@@ -18,13 +18,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from colmeia.db import Sessionmaker, unit_of_work
+from colmeia.kit.background import in_background
 from colmeia.kit.time import utc_now
 from colmeia.models import Run
 from colmeia.runs.events import RunEvents
@@ -64,16 +65,9 @@ class RunSupervisor:
         finally:
             self._watched.pop(run.id, None)
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
         """The loop, for as long as the block runs (the worker's runtime)."""
-        task = asyncio.create_task(self._loop(), name="run-supervisor")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        return in_background(self._loop, name="run-supervisor")
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
