@@ -119,7 +119,8 @@ class SemanticCache:
     verifier: Verifier
     config: CacheConfig = field(default_factory=CacheConfig)
     bypassed: int = 0
-    _last_bypass_log: float = 0.0
+    _last_bypass_log: float | None = None
+    """None until the first bypass is logged (the monotonic clock starts at boot)."""
     _recording: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def lookup(self, scope: CacheScope, prompt: str) -> CacheHit | None:
@@ -253,7 +254,8 @@ class SemanticCache:
     def _bypass(self, operation: str, error: RedisError) -> None:
         self.bypassed += 1
         now = time.monotonic()
-        if now - self._last_bypass_log >= _BYPASS_LOG_INTERVAL_S:
+        last = self._last_bypass_log
+        if last is None or now - last >= _BYPASS_LOG_INTERVAL_S:
             self._last_bypass_log = now
             logger.warning(
                 "semantic cache bypassed: Redis unreachable during %s (%s); "

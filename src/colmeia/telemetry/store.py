@@ -43,8 +43,6 @@ logger = logging.getLogger("colmeia.telemetry.store")
 MAX_GROUP_SPANS = 2_000
 MAX_QUEUED_GROUPS = 10_000
 RETENTION_SWEEP_S = 600.0
-ROWS_PER_INSERT = 500
-"""17 columns a row: 8,500 parameters, well under SQLite's and PostgreSQL's limits."""
 
 
 @dataclass
@@ -104,7 +102,9 @@ class _Writer:
         self._retention = timedelta(days=retention_days)
         self._queue: queue.Queue[list[ReadableSpan] | None] = queue.Queue(MAX_QUEUED_GROUPS)
         self._engine: Engine | None = None
-        self._last_sweep = 0.0
+        # None, not 0.0: the monotonic clock starts at boot, so on a machine up for less
+        # than RETENTION_SWEEP_S a 0.0 would skip the first sweep.
+        self._last_sweep: float | None = None
         self._thread = threading.Thread(target=self._run, name="colmeia-span-store", daemon=True)
         self._thread.start()
 
@@ -163,11 +163,12 @@ class _Writer:
         with engine.begin() as connection:
             if is_sqlite(self._url):
                 connection.exec_driver_sql("PRAGMA busy_timeout=10000")
-            for start in range(0, len(rows), ROWS_PER_INSERT):
-                # One multi-row INSERT, not one statement per span (executemany): a tenth of
-                # the statements the database parses and plans for a run's spans.
-                connection.execute(insert(SpanRow).values(rows[start : start + ROWS_PER_INSERT]))
-            if time.monotonic() - self._last_sweep > RETENTION_SWEEP_S:
+            # executemany of one cached statement (psycopg sends it as a pipeline), not a
+            # multi-row VALUES: SQLAlchemy compiles a multi-row INSERT afresh for every batch
+            # (measured: 42 ms of CPU for 40 spans, against 5.7 ms for the executemany).
+            connection.execute(insert(SpanRow), rows)
+            last = self._last_sweep
+            if last is None or time.monotonic() - last > RETENTION_SWEEP_S:
                 self._last_sweep = time.monotonic()
                 cutoff = datetime.now(UTC) - self._retention
                 connection.execute(delete(SpanRow).where(SpanRow.start_at < cutoff))
