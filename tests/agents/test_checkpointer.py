@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from langchain_core.runnables import RunnableConfig
@@ -48,3 +49,24 @@ async def test_pooled_operations_run_concurrently_and_all_persist(
     assert [found.checkpoint["id"] if found else None for found in stored] == [
         checkpoints[thread]["id"] for thread in threads
     ]
+
+
+async def test_processes_starting_together_on_a_fresh_database_all_set_up(
+    pg_admin_url: str, tmp_path: Path
+) -> None:
+    """Every replica and worker sets the tables up when it starts; racing on a fresh database
+    must not fail any of them (unserialised, the losers hit checkpoint_migrations' key)."""
+    with postgres_database(pg_admin_url) as url:
+        async with AsyncExitStack() as stack:
+            savers = await asyncio.gather(
+                *(
+                    stack.enter_async_context(open_checkpointer(url, tmp_path, pool_size=2))
+                    for _ in range(6)
+                )
+            )
+            thread = str(uuid.uuid4())
+            checkpoint = empty_checkpoint()
+            await savers[0].aput(_config(thread), checkpoint, {"source": "input"}, {})
+            found = await savers[-1].aget_tuple(_config(thread))
+    assert found is not None
+    assert found.checkpoint["id"] == checkpoint["id"]
