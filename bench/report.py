@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import statistics
+import timeit
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,10 +30,29 @@ def summary(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), percentile(values, 95)
 
 
-def machine() -> str:
-    import os
+def cpu_reference_ms() -> float:
+    """Milliseconds for ``sum(range(10**6))``, best of 5: a yardstick for sections measured on
+    different machines (seen on machines of the same kind here: 10 ms on one, 18-27 on another,
+    and every figure of a CPU-bound bench moved with it)."""
+    return min(timeit.repeat("sum(range(10**6))", number=5, repeat=5)) / 5 * 1000
 
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> str:
+    return (
+        f"{platform.machine()} ({_cpu_model()}), {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; CPU yardstick `sum(range(10**6))` "
+        f"{cpu_reference_ms():.1f} ms"
+    )
 
 
 def write_section(name: str, body: str) -> None:
