@@ -1,4 +1,9 @@
-"""Request-scoped dependencies shared by every router: the unit of work and app state."""
+"""Request-scoped dependencies shared by every router: the unit of work and app state.
+
+A dependency that only reads app state is ``async def``, here and in every ``deps`` module:
+FastAPI runs a plain ``def`` dependency in its thread pool, one thread hop per dependency per
+request (measured: 6% of the API's CPU when it creates runs, with five such dependencies).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     redis: Redis = request.state.redis
     return redis
 

@@ -62,7 +62,7 @@ def _app_with_probe(settings: Settings) -> object:
 
     @app.post("/probe/spend/{subject}")
     async def spend(subject: str, request: Request) -> dict[str, int]:
-        ledger = get_ledger(request)
+        ledger = await get_ledger(request)
         budget_line = BudgetLine("run", subject, BudgetPeriod.total, max_tokens=1_000)
         await ledger.reserve([budget_line], Cost(800))
         return {"ok": 1}

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from colmeia.agents.registry import GraphRegistry
 
 
-def get_graphs(request: Request) -> GraphRegistry:
+async def get_graphs(request: Request) -> GraphRegistry:
     graphs: GraphRegistry = request.state.graphs
     return graphs
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from colmeia.budgets.ledger import BudgetLedger
 
 
-def get_ledger(request: Request) -> BudgetLedger:
+async def get_ledger(request: Request) -> BudgetLedger:
     ledger: BudgetLedger = request.state.budget_ledger
     return ledger
 

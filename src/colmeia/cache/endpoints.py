@@ -21,13 +21,13 @@ from colmeia.cache.store import CacheStore
 router = APIRouter(prefix="/admin/cache", tags=["cache"])
 
 
-def get_cache_runtime(request: Request) -> CacheRuntime:
+async def get_cache_runtime(request: Request) -> CacheRuntime:
     runtime: CacheRuntime = request.state.cache
     return runtime
 
 
-def get_cache_store(request: Request) -> CacheStore:
-    return CacheStore(request.state.redis, get_cache_runtime(request).options.prefix)
+async def get_cache_store(request: Request) -> CacheStore:
+    return CacheStore(request.state.redis, (await get_cache_runtime(request)).options.prefix)
 
 
 StoreDep = Annotated[CacheStore, Depends(get_cache_store)]

@@ -11,22 +11,22 @@ from colmeia.runs.policy import RunPolicy
 from colmeia.worker.enqueue import JobQueue
 
 
-def get_run_events(request: Request) -> RunEvents:
+async def get_run_events(request: Request) -> RunEvents:
     events: RunEvents = request.state.run_events
     return events
 
 
-def get_job_queue(request: Request) -> JobQueue:
+async def get_job_queue(request: Request) -> JobQueue:
     queue: JobQueue = request.state.job_queue
     return queue
 
 
-def get_run_policy(request: Request) -> RunPolicy:
+async def get_run_policy(request: Request) -> RunPolicy:
     policy: RunPolicy = request.state.run_policy
     return policy
 
 
-def get_idempotency_key(
+async def get_idempotency_key(
     key: Annotated[
         str | None,
         Header(

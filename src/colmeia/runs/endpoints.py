@@ -65,6 +65,7 @@ class RunSubmission:
         key = self.idempotency_key
         idempotency = Idempotency.of(key, thread_id, body) if key else None
         sessionmaker = get_sessionmaker(self.request)
+        policy = await get_run_policy(self.request)
 
         async def commit() -> tuple[Run, AfterCommit]:
             async with unit_of_work(sessionmaker) as session:
@@ -75,7 +76,7 @@ class RunSubmission:
                     body,
                     set(self.graphs),
                     self.events,
-                    get_run_policy(self.request),
+                    policy,
                     idempotency,
                 )
 
@@ -96,7 +97,20 @@ class RunSubmission:
         return run
 
 
-SubmissionDep = Annotated[RunSubmission, Depends()]
+async def get_submission(
+    request: Request,
+    principal: CurrentPrincipal,
+    graphs: GraphsDep,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+    idempotency_key: IdempotencyKeyDep,
+) -> RunSubmission:
+    """An ``async def`` factory, not ``Depends()`` on the class: FastAPI builds a class
+    dependency in its thread pool (colmeia.deps)."""
+    return RunSubmission(request, principal, graphs, events, queue, idempotency_key)
+
+
+SubmissionDep = Annotated[RunSubmission, Depends(get_submission)]
 
 
 def _locations(run: Run, stateless: bool, resume: str = "stream") -> dict[str, str]:
