@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from colmeia.budgets.hook import BudgetHook
 from colmeia.budgets.ledger import BudgetLedger
+from colmeia.budgets.rule_free import RuleFreeTenants
 from colmeia.config import Settings
 from colmeia.db import Sessionmaker
 from colmeia.llm.callbacks import RunAccounting
@@ -51,7 +52,8 @@ def build_metering(
     LangChain's own cache interface instead)."""
     usage = UsageLedger(sessionmaker, settings.llm.usage_flush_interval_s)
     budget_ledger = BudgetLedger(redis)
-    hooks: tuple[GatewayHook, ...] = (BudgetHook(budget_ledger, sessionmaker),)
+    budget = BudgetHook(budget_ledger, sessionmaker, rule_free=RuleFreeTenants(redis))
+    hooks: tuple[GatewayHook, ...] = (budget,)
     gateway = Gateway.from_settings(settings.llm, sink=usage, hooks=(*hooks, *gateway_hooks))
     accounting = RunAccounting(hooks, usage, settings.llm.prices)
     return Metering(usage, budget_ledger, hooks, gateway, accounting)

@@ -8,17 +8,20 @@ from fastapi import APIRouter, Query, Response, status
 
 from colmeia.auth.deps import AdminPrincipal, CurrentPrincipal
 from colmeia.budgets.deps import LedgerDep
+from colmeia.budgets.rule_free import rules_changed
 from colmeia.budgets.schemas import BudgetCreate, BudgetRead, BudgetStatus
 from colmeia.budgets.service import budget as budget_service
 from colmeia.budgets.service import line_of
-from colmeia.deps import SessionDep
+from colmeia.deps import RedisDep, SessionDep
 from colmeia.models import BudgetScope
 
 router = APIRouter(tags=["budgets"])
 
 
 @router.post("/admin/budgets", response_model=BudgetRead, status_code=status.HTTP_201_CREATED)
-async def create(body: BudgetCreate, _: AdminPrincipal, session: SessionDep) -> BudgetRead:
+async def create(
+    body: BudgetCreate, _: AdminPrincipal, session: SessionDep, redis: RedisDep
+) -> BudgetRead:
     created = await budget_service.create(
         session,
         tenant_id=body.tenant_id,
@@ -28,6 +31,8 @@ async def create(body: BudgetCreate, _: AdminPrincipal, session: SessionDep) -> 
         max_tokens=body.max_tokens,
         max_cost_micros=body.max_cost_micros,
     )
+    await session.commit()
+    await rules_changed(redis, created.tenant_id)
     return BudgetRead.model_validate(created)
 
 
@@ -44,8 +49,12 @@ async def admin_list(
 
 
 @router.delete("/admin/budgets/{budget_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete(budget_id: uuid.UUID, _: AdminPrincipal, session: SessionDep) -> Response:
-    await budget_service.delete(session, budget_id)
+async def delete(
+    budget_id: uuid.UUID, _: AdminPrincipal, session: SessionDep, redis: RedisDep
+) -> Response:
+    deleted = await budget_service.delete(session, budget_id)
+    await session.commit()
+    await rules_changed(redis, deleted.tenant_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

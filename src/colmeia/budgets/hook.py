@@ -2,7 +2,8 @@
 settles the real usage after it and refunds when it fails.
 
 The lines come from the budget rules of the call's tenant, user, key, thread and run (a
-read per call, never a write: the spend itself lives in Redis). Cache hits settle at zero.
+read per call, never a write: the spend itself lives in Redis; skipped for tenants known to
+have no rule, see `rule_free`). Cache hits settle at zero.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import uuid
 
 from colmeia.budgets.ledger import BudgetLedger, Reservation
 from colmeia.budgets.lines import BudgetLine, Cost
+from colmeia.budgets.rule_free import RuleFreeTenants
 from colmeia.budgets.service import budget as budget_service
 from colmeia.db import Sessionmaker, unit_of_work
 from colmeia.llm.context import CallContext
@@ -54,18 +56,32 @@ class BudgetHook:
         sessionmaker: Sessionmaker,
         *,
         default_output_tokens: int = DEFAULT_OUTPUT_ESTIMATE,
+        rule_free: RuleFreeTenants | None = None,
     ) -> None:
+        """``rule_free`` spares calls of tenants without rules a database read; without it,
+        every call reads its lines."""
         self._ledger = ledger
         self._sessionmaker = sessionmaker
+        self._rule_free = rule_free
         self._default_output = default_output_tokens
         self._held: dict[uuid.UUID, Reservation] = {}
         """In-flight calls of this process only: a call starts and ends in one process."""
 
     async def lines(self, context: CallContext) -> list[BudgetLine]:
-        if context.tenant_id is None:
+        tenant_id = context.tenant_id
+        if tenant_id is None:
             return []
+        generation = None
+        if self._rule_free is not None:
+            generation = await self._rule_free.generation(tenant_id)
+            if self._rule_free.known_free(tenant_id, generation):
+                return []
         async with unit_of_work(self._sessionmaker) as session:
-            return await budget_service.lines_for(session, context.tenant_id, subjects_of(context))
+            lines = await budget_service.lines_for(session, tenant_id, subjects_of(context))
+            if self._rule_free is not None and not lines:
+                free = not await budget_service.tenant_has_rules(session, tenant_id)
+                self._rule_free.remember(tenant_id, generation, free=free)
+        return lines
 
     def estimate(self, request: CallRequest) -> Cost:
         """The most this call can spend: its prompt plus its output cap."""

@@ -55,6 +55,10 @@ class BudgetRepository:
         )
         return list((await self.session.execute(statement)).scalars())
 
+    async def any_for_tenant(self, tenant_id: uuid.UUID) -> bool:
+        statement = select(Budget.id).where(Budget.tenant_id == tenant_id).limit(1)
+        return (await self.session.execute(statement)).first() is not None
+
     async def delete(self, budget: Budget) -> None:
         await self.session.delete(budget)
         await self.session.flush()

@@ -76,12 +76,18 @@ class BudgetService:
             tenant_id=tenant_id, limit=limit, offset=offset
         )
 
-    async def delete(self, session: AsyncSession, budget_id: uuid.UUID) -> None:
+    async def delete(self, session: AsyncSession, budget_id: uuid.UUID) -> Budget:
+        """Delete the rule; returns it (its tenant's processes must hear of the change)."""
         repository = BudgetRepository(session)
         budget = await repository.get(budget_id)
         if budget is None:
             raise BudgetNotFound(budget_id)
         await repository.delete(budget)
+        return budget
+
+    async def tenant_has_rules(self, session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+        """Whether any budget binds the tenant or anyone in it."""
+        return await BudgetRepository(session).any_for_tenant(tenant_id)
 
     async def for_subjects(
         self,
