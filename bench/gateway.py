@@ -134,39 +134,58 @@ def litellm_config(tmp: Path, sim_url: str) -> Path:
     return path
 
 
-async def _measure(url: str, headers: dict[str, str], concurrency: int, count: int) -> list[float]:
+async def _measure(
+    url: str, headers: dict[str, str], concurrency: int, count: int
+) -> tuple[list[float], int]:
+    """Latencies of the answered requests, and how many failed (an error status or a broken
+    connection: counted and reported, not fatal, so one reset at c=64 does not lose the run)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
+    failed = 0
     async with httpx.AsyncClient(limits=limits, timeout=60, headers=headers) as client:
 
         async def worker(requests: int) -> None:
+            nonlocal failed
             for _ in range(requests):
                 started = time.perf_counter()
-                response = await client.post(url, json=BODY)
+                try:
+                    response = await client.post(url, json=BODY)
+                    response.raise_for_status()
+                except httpx.HTTPError:
+                    failed += 1
+                    continue
                 latencies.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
 
         warm = [worker(max(WARMUP // concurrency, 1)) for _ in range(concurrency)]
         await asyncio.gather(*warm)
         latencies.clear()
+        failed = 0
         await asyncio.gather(*(worker(count // concurrency) for _ in range(concurrency)))
-    return latencies
+    return latencies, failed
 
 
-def run_levels(targets: dict[str, tuple[str, dict[str, str]]]) -> dict[str, dict[int, list[float]]]:
-    results: dict[str, dict[int, list[float]]] = {name: {} for name in targets}
+Results = dict[str, dict[int, list[float]]]
+"""target → concurrency → latencies (ms) of the answered requests."""
+Failures = dict[str, dict[int, int]]
+
+
+def run_levels(targets: dict[str, tuple[str, dict[str, str]]]) -> tuple[Results, Failures]:
+    results: Results = {name: {} for name in targets}
+    failures: Failures = {name: {} for name in targets}
     for concurrency, count in LEVELS:
         for name, (url, headers) in targets.items():
-            latencies = asyncio.run(_measure(url, headers, concurrency, count))
+            latencies, failed = asyncio.run(_measure(url, headers, concurrency, count))
             results[name][concurrency] = latencies
+            failures[name][concurrency] = failed
             p50, p95 = summary(latencies)
             print(
                 f"c={concurrency:<3} {name:<8} n={len(latencies):<5} p50 {p50:.2f} p95 {p95:.2f} ms"
+                f" failed {failed}"
             )
-    return results
+    return results, failures
 
 
-def report(results: dict[str, dict[int, list[float]]], litellm_note: str) -> str:
+def report(results: Results, failures: Failures, litellm_note: str) -> str:
     lines = [
         f"Simulated LLM at {LATENCY_MS} ms; non-streamed chat completion; one process per target.",
         "Colmeia: `colmeia api` (1 process) with API-key auth, rate-limit check, usage accounting",
@@ -190,6 +209,13 @@ def report(results: dict[str, dict[int, list[float]]], litellm_note: str) -> str
             cells[3] = f"{l50 - d50:.2f} / {l95 - d95:.2f}"
             cells[4] = f"{(c50 - d50) / (l50 - d50):.2f}" if l50 - d50 > 0 else "n/a"
         lines.append(f"| {concurrency} | " + " | ".join(cells) + " |")
+    failed = [
+        f"{name} at c={concurrency}: {count}"
+        for name, levels in failures.items()
+        for concurrency, count in levels.items()
+        if count
+    ]
+    lines += ["", f"Failed requests (not in the percentiles): {', '.join(failed) or 'none'}."]
     return "\n".join(lines)
 
 
@@ -236,8 +262,8 @@ def main() -> None:
             stack.enter_context(process([*colmeia, "api"], f"{api}/healthz", child_env))
             targets[name] = (f"{api}/v1/chat/completions", auth)
         note = start_litellm(stack, tmp, sim_url, targets)
-        results = run_levels(targets)
-    write_section("gateway", report(results, note))
+        results, failures = run_levels(targets)
+    write_section("gateway", report(results, failures, note))
 
 
 if __name__ == "__main__":
