@@ -33,7 +33,6 @@ async def new_run(
 async def claim(sessionmaker: Sessionmaker, run_id: uuid.UUID, owner: str) -> bool:
     now = utc_now()
     async with unit_of_work(sessionmaker) as session:
-        claimed = await RunRepository(session).claim(
-            run_id, owner, now, now + timedelta(seconds=30)
-        )
+        later = now + timedelta(seconds=30)
+        claimed = await RunRepository(session).claim(run_id, owner, now, later, later)
         return claimed is not None

@@ -266,11 +266,11 @@ class TestLostEnqueues:
             assert await repository.retry_later(run.id, 1, "429", later, now)
         async with unit_of_work(ledger.sessionmaker) as session:
             lease = now + timedelta(seconds=30)
-            assert not await RunRepository(session).claim(run.id, "w", utc_now(), lease)
+            assert not await RunRepository(session).claim(run.id, "w", utc_now(), lease, lease)
         swept = await ledger.reaper(redeliver_after_s=0.001).sweep()
         assert str(run.id) not in swept.redelivered
         async with unit_of_work(ledger.sessionmaker) as session:
-            assert await RunRepository(session).claim(run.id, "w", later, later)
+            assert await RunRepository(session).claim(run.id, "w", later, later, later)
         assert (await _read(ledger, run.id)).attempt == 2
 
 

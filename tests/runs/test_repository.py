@@ -17,11 +17,12 @@ class TestClaim:
         tenant_id, thread_id = await new_thread(sessionmaker)
         run_id = await new_run(sessionmaker, tenant_id, thread_id)
         now = utc_now()
+        deadline = now + timedelta(minutes=5)
         async with unit_of_work(sessionmaker) as session:
-            claimed = await RunRepository(session).claim(run_id, "w1", now, now)
+            claimed = await RunRepository(session).claim(run_id, "w1", now, now, deadline)
         assert claimed is not None  # the row as the claim left it, without a second query
         assert (claimed.status, claimed.attempt) == (RunStatus.running, 1)
-        assert claimed.lease_owner == "w1"
+        assert (claimed.lease_owner, claimed.deadline_at) == ("w1", deadline)
         assert not await claim(sessionmaker, run_id, "w2")
         async with unit_of_work(sessionmaker) as session:
             run = await RunRepository(session).get_any(run_id)

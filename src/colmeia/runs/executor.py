@@ -115,12 +115,12 @@ async def _hand_back(context: ExecutionContext, run: Run) -> None:
 
 async def _claim(context: ExecutionContext, run_id: uuid.UUID) -> Run | None:
     now = utc_now()
+    lease_until = now + timedelta(seconds=context.lease_s)
+    deadline = now + timedelta(seconds=context.policy.timeout_s)
     async with unit_of_work(context.sessionmaker) as session:
-        run = await RunRepository(session).claim(
-            run_id, context.owner, now, now + timedelta(seconds=context.lease_s)
-        )
-        if run is not None:  # written with the claim's commit, for operators to see
-            run.deadline_at = now + timedelta(seconds=run.timeout_s or context.policy.timeout_s)
+        run = await RunRepository(session).claim(run_id, context.owner, now, lease_until, deadline)
+        if run is not None and run.timeout_s:  # the run has its own limit: one more write
+            run.deadline_at = now + timedelta(seconds=run.timeout_s)
         return run
 
 

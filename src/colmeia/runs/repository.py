@@ -55,6 +55,7 @@ def _claim_statement() -> Update:
             attempt=Run.attempt + 1,
             lease_owner=bindparam("owner"),
             lease_expires_at=bindparam("lease_until"),
+            deadline_at=bindparam("deadline"),
             started_at=now,
             updated_at=now,
         )
@@ -104,23 +105,26 @@ class RunRepository:
         )
         return list((await self.session.execute(statement)).scalars())
 
-    async def next_pending(self, thread_id: uuid.UUID) -> Run | None:
-        statement = (
-            select(Run)
-            .where(Run.thread_id == thread_id, Run.status == RunStatus.pending)
-            .order_by(Run.created_at, Run.id)
-            .limit(1)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
-
     async def claim(
-        self, run_id: uuid.UUID, owner: str, now: datetime, lease_until: datetime
+        self,
+        run_id: uuid.UUID,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        deadline: datetime,
     ) -> Run | None:
         """pending → running, attempt + 1, when the run is due (``available_at``), no other run
         of the thread is running and no older one is waiting (so ``enqueue`` keeps order).
         Returns the claimed row (one round trip: ``RETURNING``), or None: someone else has it,
-        or it is not its time yet."""
-        values = {"run_id": run_id, "owner": owner, "now": now, "lease_until": lease_until}
+        or it is not its time yet. ``deadline`` is the attempt's time limit, written with the
+        claim for operators to see."""
+        values = {
+            "run_id": run_id,
+            "owner": owner,
+            "now": now,
+            "lease_until": lease_until,
+            "deadline": deadline,
+        }
         return (await self.session.scalars(_CLAIM, values)).one_or_none()
 
     async def renew_many(
