@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def _events(parts: list[object]) -> list[str]:
-    return [part.event for part in parts]  # type: ignore[attr-defined]
+    return [part.event for part in parts]
 
 
 class TestBackgroundRuns:
@@ -173,6 +173,18 @@ class TestStatelessRuns:
         run = client.runs.create(None, "echo", input=human("bg"))
         assert run["status"] == "pending"
 
+    def test_a_batch_of_background_runs(self, client: SyncLangGraphClient) -> None:
+        payloads = [
+            {"assistant_id": "echo", "input": human(f"batch {i}"), "on_completion": "keep"}
+            for i in range(3)
+        ]
+        runs = client.runs.create_batch(payloads)
+        assert [run["status"] for run in runs] == ["pending"] * 3
+        assert len({run["run_id"] for run in runs}) == 3
+        for i, run in enumerate(runs):
+            output = client.runs.join(run["thread_id"], run["run_id"])
+            assert output["messages"][-1]["content"] == f"echo: batch {i}"
+
 
 class TestReactAgent:
     def test_a_langgraph_server_project_runs_unchanged(self, client: SyncLangGraphClient) -> None:
@@ -232,6 +244,19 @@ class TestErrors:
             client.http.post(
                 "/runs/wait", json={"assistant_id": "echo", "multitask_strategy": "whatever"}
             )
+
+    def test_a_batch_is_created_whole_or_not_at_all(self, client: SyncLangGraphClient) -> None:
+        threads = client.threads.count()
+        good = {"assistant_id": "echo", "input": human("x")}
+        for payloads in ([], [good, {"input": {}}], [good] * 101):
+            with pytest.raises(UnprocessableEntityError):
+                client.runs.create_batch(payloads)
+        with pytest.raises(NotFoundError):  # the second names no assistant: the first is undone
+            client.runs.create_batch([good, {"assistant_id": str(uuid.uuid4())}])
+        assert client.threads.count() == threads
+        with pytest.raises(UnprocessableEntityError) as raised:
+            client.runs.create_batch([good], headers={"Idempotency-Key": "k1"})
+        assert "Idempotency-Key" in raised.value.response.json()["error"]["message"]
 
 
 class TestAsyncClient:

@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
@@ -34,6 +34,8 @@ from colmeia.worker.enqueue import AfterCommit
 router = APIRouter(tags=["runs"])
 
 STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+MAX_BATCH_RUNS = 100
+"""Runs per ``/runs/batch`` request: one transaction holds them all."""
 
 # Any (below): run outputs are the graph's JSON state.
 
@@ -95,6 +97,29 @@ class RunSubmission:
         annotate(run_id=run.id, thread_id=run.thread_id, assistant_id=run.assistant_id)
         await after.flush(self.queue)
         return run
+
+    async def create_batch(self, bodies: list[RunCreate]) -> list[Run]:
+        """Stateless runs committed together (all or none: one bad body refuses the batch),
+        then sent."""
+        if self.idempotency_key:
+            raise ValidationFailed("Idempotency-Key is not supported on /runs/batch")
+        sessionmaker = get_sessionmaker(self.request)
+        policy = await get_run_policy(self.request)
+        graph_ids = set(self.graphs)
+
+        async def commit() -> list[tuple[Run, AfterCommit]]:
+            async with unit_of_work(sessionmaker) as session:
+                return [
+                    await run_service.create(
+                        session, self.principal, None, body, graph_ids, self.events, policy
+                    )
+                    for body in bodies
+                ]
+
+        created = await ledger_retry(commit)()
+        for _, after in created:
+            await after.flush(self.queue)
+        return [run for run, _ in created]
 
 
 async def get_submission(
@@ -180,6 +205,15 @@ async def create_stateless(
     run = await submission.create(None, body)
     response.headers.update(_locations(run, stateless=True))
     return RunRead.of(run)
+
+
+@router.post("/runs/batch", response_model=list[RunRead])
+async def create_stateless_batch(
+    bodies: Annotated[list[RunCreate], Body(min_length=1, max_length=MAX_BATCH_RUNS)],
+    submission: SubmissionDep,
+) -> list[RunRead]:
+    """Background stateless runs, as ``client.runs.create_batch`` sends them."""
+    return [RunRead.of(run) for run in await submission.create_batch(bodies)]
 
 
 @router.post("/runs/stream")
