@@ -98,6 +98,17 @@ class TestCancel:
             client.runs.get(thread_id, run_id)
         assert client.threads.get_state(thread_id)["values"] == {}
 
+    def test_cancel_many_stops_the_runs_named(self, client: SyncLangGraphClient) -> None:
+        thread_id = client.threads.create()["thread_id"]
+        running = _running(client, thread_id, "a")
+        waiting = client.runs.create(
+            thread_id, "slow", input={**SLOW, "label": "b"}, multitask_strategy="enqueue"
+        )["run_id"]
+        client.runs.cancel_many(thread_id=thread_id, run_ids=[running, waiting])
+        client.runs.join(thread_id, running)
+        for run_id in (running, waiting):
+            assert client.runs.get(thread_id, run_id)["status"] == "interrupted"
+
 
 class TestInterruptAndResume:
     def test_interrupt_then_resume_with_command(self, client: SyncLangGraphClient) -> None:

@@ -245,6 +245,34 @@ class TestErrors:
                 "/runs/wait", json={"assistant_id": "echo", "multitask_strategy": "whatever"}
             )
 
+    def test_cancel_many_by_status_stays_in_the_tenant(
+        self, client: SyncLangGraphClient, other_client: SyncLangGraphClient
+    ) -> None:
+        mine = client.threads.create()["thread_id"]
+        theirs = other_client.threads.create()["thread_id"]
+        later = {"input": human("later"), "after_seconds": 60}
+        my_run = client.runs.create(mine, "echo", **later)["run_id"]
+        their_run = other_client.runs.create(theirs, "echo", **later)["run_id"]
+        with pytest.raises(NotFoundError):  # one id is not mine: nothing is stopped
+            other_client.runs.cancel_many(thread_id=mine, run_ids=[my_run])
+        with pytest.raises(NotFoundError):
+            client.runs.cancel_many(thread_id=mine, run_ids=[my_run, str(uuid.uuid4())])
+        assert client.runs.get(mine, my_run)["status"] == "pending"
+        client.runs.cancel_many(status="pending")
+        assert client.runs.get(mine, my_run)["status"] == "interrupted"
+        assert client.threads.get(mine)["status"] == "idle"
+        assert other_client.runs.get(theirs, their_run)["status"] == "pending"
+        other_client.runs.cancel_many(status="all")
+        assert other_client.runs.get(theirs, their_run)["status"] == "interrupted"
+        for body in (
+            {"status": "pending", "thread_id": mine},
+            {"thread_id": mine},
+            {"status": "done"},
+            {},
+        ):
+            with pytest.raises(UnprocessableEntityError):
+                client.http.post("/runs/cancel", json=body)
+
     def test_a_batch_is_created_whole_or_not_at_all(self, client: SyncLangGraphClient) -> None:
         threads = client.threads.count()
         good = {"assistant_id": "echo", "input": human("x")}

@@ -24,7 +24,7 @@ from colmeia.runs.deps import IdempotencyKeyDep, JobQueueDep, RunEventsDep, get_
 from colmeia.runs.events import RunEvents
 from colmeia.runs.idempotency import Idempotency
 from colmeia.runs.ledger_retry import ledger_retry
-from colmeia.runs.schemas import RunCreate, RunRead
+from colmeia.runs.schemas import RunCreate, RunRead, RunsCancel
 from colmeia.runs.service import run as run_service
 from colmeia.runs.sse import JOIN_IDLE_READS, run_stream
 from colmeia.telemetry.context import annotate
@@ -279,6 +279,22 @@ async def cancel(
     await after.flush(queue)
     if wait:
         await _output(events, run_id)
+    return Response(status_code=204)
+
+
+@router.post("/runs/cancel", status_code=204)
+async def cancel_many(
+    selection: RunsCancel,
+    request: Request,
+    principal: CurrentPrincipal,
+    events: RunEventsDep,
+    queue: JobQueueDep,
+    action: Literal["interrupt", "rollback"] = "interrupt",
+) -> Response:
+    """Cancel several runs at once (``client.runs.cancel_many``)."""
+    async with unit_of_work(get_sessionmaker(request)) as session:
+        after = await run_service.cancel_many(session, principal, selection, action, events)
+    await after.flush(queue)
     return Response(status_code=204)
 
 

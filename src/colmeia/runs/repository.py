@@ -97,6 +97,14 @@ class RunRepository:
         statement = statement.order_by(Run.created_at.desc(), Run.id)
         return list((await self.session.execute(statement)).scalars())
 
+    async def of_tenant(self, tenant_id: uuid.UUID, statuses: tuple[RunStatus, ...]) -> list[Run]:
+        statement = (
+            select(Run)
+            .where(Run.tenant_id == tenant_id, Run.status.in_(statuses))
+            .order_by(Run.created_at)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
     async def active_on_thread(self, thread_id: uuid.UUID) -> list[Run]:
         statement = (
             select(Run)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from colmeia.models import Run
 
@@ -68,6 +68,25 @@ class RunCreate(BaseModel):
     def modes(self) -> list[str]:
         modes = [self.stream_mode] if isinstance(self.stream_mode, str) else self.stream_mode
         return list(dict.fromkeys(modes)) or ["values"]
+
+
+class RunsCancel(BaseModel):
+    """``POST /runs/cancel``: the runs of one thread by id, or every run of the caller's tenant
+    in a status (``client.runs.cancel_many``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    thread_id: uuid.UUID | None = None
+    run_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
+    status: Literal["pending", "running", "all"] | None = None
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> RunsCancel:
+        if self.status is not None and (self.thread_id is not None or self.run_ids):
+            raise ValueError("give either status, or thread_id and run_ids, not both")
+        if self.status is None and (self.thread_id is None or not self.run_ids):
+            raise ValueError("give thread_id and run_ids, or a status")
+        return self
 
 
 class RunRead(BaseModel):

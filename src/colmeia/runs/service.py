@@ -7,6 +7,7 @@ A run is committed as ``pending`` before anything is sent; the caller flushes th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from colmeia.assistants.service import assistant as assistant_service
 from colmeia.auth.principal import Principal
 from colmeia.kit.time import utc_now
 from colmeia.models import Assistant, Run, RunStatus, Thread, ThreadStatus
+from colmeia.models.run import ACTIVE_RUN_STATUSES
 from colmeia.runs.attribution import principal_kwargs
 from colmeia.runs.errors import (
     IdempotencyKeyReused,
@@ -28,7 +30,7 @@ from colmeia.runs.events import RunEvents
 from colmeia.runs.idempotency import Idempotency
 from colmeia.runs.policy import RunPolicy
 from colmeia.runs.repository import RunRepository
-from colmeia.runs.schemas import RunCreate
+from colmeia.runs.schemas import RunCreate, RunsCancel
 from colmeia.runs.task_names import EXECUTE_TASK
 from colmeia.threads.errors import ThreadNotFound
 from colmeia.threads.schemas import ThreadCreate
@@ -241,12 +243,46 @@ class RunService:
     ) -> AfterCommit:
         """Stop the run: at once if still pending, else cooperatively at the worker."""
         run = await self.get(session, principal, thread_id, run_id)
+        return await self._cancel_all(session, principal, [run], action, events)
+
+    async def cancel_many(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        selection: RunsCancel,
+        action: str,
+        events: RunEvents,
+    ) -> AfterCommit:
+        """Stop the selected runs (all found, or `RunNotFound` and none stopped)."""
+        if selection.status is not None:
+            statuses = (
+                ACTIVE_RUN_STATUSES if selection.status == "all" else (RunStatus(selection.status),)
+            )
+            runs = await RunRepository(session).of_tenant(principal.tenant_id, statuses)
+        else:
+            assert selection.thread_id is not None  # RunsCancel requires it without a status
+            runs = [
+                await self.get(session, principal, selection.thread_id, run_id)
+                for run_id in dict.fromkeys(selection.run_ids)
+            ]
+        return await self._cancel_all(session, principal, runs, action, events)
+
+    async def _cancel_all(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        runs: Sequence[Run],
+        action: str,
+        events: RunEvents,
+    ) -> AfterCommit:
         after = AfterCommit()
-        if run.status in (RunStatus.pending, RunStatus.running):
-            await self._stop(session, run, action, after, events)
-        if not await RunRepository(session).active_on_thread(thread_id):
-            thread = await thread_service.get(session, principal, thread_id)
-            thread.status, thread.updated_at = ThreadStatus.idle, utc_now()
+        for run in runs:
+            if run.status in ACTIVE_RUN_STATUSES:
+                await self._stop(session, run, action, after, events)
+        for thread_id in dict.fromkeys(run.thread_id for run in runs):
+            if not await RunRepository(session).active_on_thread(thread_id):
+                thread = await thread_service.get(session, principal, thread_id)
+                thread.status, thread.updated_at = ThreadStatus.idle, utc_now()
         return after
 
     async def delete(
