@@ -87,3 +87,7 @@ class TestStoreItems(test_store.TestItems):
 
 class TestStoreSearch(test_store.TestSearch):
     pass
+
+
+class TestStoreSharedWithGraphs(test_store.TestGraphsShareTheStore):
+    pass

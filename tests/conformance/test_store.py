@@ -62,7 +62,40 @@ class TestSearch:
         ]
 
 
+class TestGraphsShareTheStore:
+    """What a client puts is what a run's graph reads, and what the graph writes the client
+    reads: one store, as on LangGraph Server."""
+
+    def test_a_run_reads_and_writes_the_api_items(self, client: SyncLangGraphClient) -> None:
+        root = _root()
+        client.store.put_item([root, "prefs"], "ana", {"lang": "pt"})
+        output = client.runs.wait(
+            None,
+            "store_reader",
+            input={"namespace": [root, "prefs"], "key": "ana", "write": {"seen": True}},
+        )
+        assert isinstance(output, dict)
+        assert output["found"] == {"lang": "pt"}
+        written = client.store.get_item([root, "prefs"], "from-graph")
+        assert written is not None
+        assert written["value"] == {"seen": True}
+
+
 class TestScoping:
+    def test_a_run_sees_only_its_tenants_items(
+        self, client: SyncLangGraphClient, other_client: SyncLangGraphClient
+    ) -> None:
+        root = _root()
+        client.store.put_item([root], "secret", {"v": 1})
+        run_input = {"namespace": [root], "key": "secret", "write": {"by": "other"}}
+        output = other_client.runs.wait(None, "store_reader", input=run_input)
+        assert isinstance(output, dict)
+        assert output["found"] is None
+        assert client.store.get_item([root], "from-graph") is None  # the write stayed its own
+        mine = other_client.store.get_item([root], "from-graph")
+        assert mine is not None
+        assert mine["value"] == {"by": "other"}
+
     def test_another_tenant_sees_nothing(
         self, client: SyncLangGraphClient, other_client: SyncLangGraphClient
     ) -> None:
@@ -79,6 +112,16 @@ class TestScoping:
             client.http.put("/store/items", json={"namespace": ["a.b"], "key": "k", "value": {}})
         with pytest.raises(UnprocessableEntityError):
             client.http.put("/store/items", json={"namespace": [], "key": "k", "value": 3})
+        reserved = {"namespace": ["langgraph"], "key": "k", "value": {}}
+        with pytest.raises(UnprocessableEntityError):
+            client.http.put("/store/items", json=reserved)
+        with pytest.raises(UnprocessableEntityError):
+            client.http.get("/store/items", params={"namespace": "a..b", "key": "k"})
+        with pytest.raises(UnprocessableEntityError, match="operator"):
+            client.store.search_items(["a"], filter={"author": {"$like": "a%"}})
+        bad_index = {"namespace": ["a"], "key": "k", "value": {}, "index": 3}
+        with pytest.raises(UnprocessableEntityError):
+            client.http.put("/store/items", json=bad_index)
 
 
 class TestAsyncClient:

@@ -2,8 +2,9 @@
 long-term memory across threads, in the deployment's database.
 
 SQLite in the data dir or the Postgres database, through LangGraph's own store implementations,
-beside the checkpointer. Graphs partition it themselves; the built-in team namespaces every item
-by the run's tenant (set by the server, not the caller) and user.
+beside the checkpointer. A run and the `/store` API see it through their tenant's view
+(`colmeia.store.tenant_store`), never whole. Items given a TTL are swept by the store's own
+sweeper, as on LangGraph Server (an expired item can be read until the next sweep).
 """
 
 from __future__ import annotations
@@ -15,12 +16,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
-from langgraph.store.base import BaseStore
+from langgraph.store.base import BaseStore, TTLConfig
 from langgraph.store.postgres.aio import AsyncPostgresStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from colmeia.agents.checkpointer import postgres_conninfo
 from colmeia.agents.postgres_pool import langgraph_pool
+
+TTL = TTLConfig(refresh_on_read=True, sweep_interval_minutes=1)
+"""LangGraph Server's TTL behaviour: reads refresh a TTL, expired items swept every minute."""
+
+
+class _SqliteStore(AsyncSqliteStore):
+    """LangGraph's SQLite store, which writes and sweeps TTLs but inherits ``supports_ttl =
+    False`` from `AsyncBatchedBaseStore` ahead of its SQLite base, so ``aput(ttl=…)`` refused."""
+
+    supports_ttl = True
 
 
 @asynccontextmanager
@@ -49,15 +60,28 @@ async def open_graph_store(
             # Shared by the API and every worker, as the checkpoints file is.
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA busy_timeout=10000")
-            store = AsyncSqliteStore(connection)
+            store = _SqliteStore(connection, ttl=TTL)
             # The API and each worker open the store at start; its migrations read the version,
             # then write, so two first starts at once would both migrate. A file lock takes
             # turns (the kernel drops it if a process dies).
             async with _exclusive(data_dir / "store.lock"):
                 await store.setup()
-            yield store
+            async with _sweeping(store):
+                yield store
         return
     async with langgraph_pool(conninfo, pool_size) as pool:
-        store_pg = AsyncPostgresStore(pool)  # type: ignore[arg-type]
+        store_pg = AsyncPostgresStore(pool, ttl=TTL)  # type: ignore[arg-type]
         await store_pg.setup()
-        yield store_pg
+        async with _sweeping(store_pg):
+            yield store_pg
+
+
+@asynccontextmanager
+async def _sweeping(store: AsyncSqliteStore | AsyncPostgresStore) -> AsyncIterator[None]:
+    """The store's TTL sweeper for as long as the store is open (every process sweeps; a
+    sweep is one ``DELETE`` of expired rows, so replicas never collide)."""
+    await store.start_ttl_sweeper()
+    try:
+        yield
+    finally:
+        await store.stop_ttl_sweeper()

@@ -20,6 +20,7 @@ from colmeia.runs.events import RunEvents
 from colmeia.runs.policy import RunPolicy
 from colmeia.runs.reaper import Reaper
 from colmeia.store.endpoints import router as store_router
+from colmeia.store.legacy import adopt_legacy_items
 from colmeia.threads.endpoints import router as threads_router
 from colmeia.worker.app import create_celery
 from colmeia.worker.enqueue import JobQueue
@@ -49,7 +50,8 @@ async def open_agent_protocol(
     settings: Settings, sessionmaker: Sessionmaker, redis: Redis, redis_url: str
 ) -> AgentProtocol:
     """Load the graphs (a bad ``langgraph.json`` fails start-up here, naming file and graph),
-    open the checkpointer, create each graph's default assistant, the run transport, and the
+    open the checkpointer and store (moving an earlier version's store items into it), create
+    each graph's default assistant, the run transport, and the
     reaper (every replica sweeps; its updates are conditional, so they never collide)."""
     stack = AsyncExitStack()
     graphs = await stack.enter_async_context(
@@ -63,6 +65,8 @@ async def open_agent_protocol(
     )
     try:
         await assistant_service.ensure_defaults(sessionmaker, list(graphs))
+        if graphs.store is not None:
+            await adopt_legacy_items(sessionmaker, graphs.store)
     except BaseException:
         await stack.aclose()
         raise

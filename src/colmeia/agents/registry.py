@@ -17,6 +17,7 @@ from langgraph.store.base import BaseStore
 from colmeia.agents.checkpointer import Checkpointer
 from colmeia.agents.loader import LoadedGraph
 from colmeia.errors import NotFound
+from colmeia.store.tenant_store import TenantStore
 
 # Graph state is user-defined; Pregel's type parameters are unknowable here.
 Graph = Pregel[Any, Any, Any, Any]
@@ -46,9 +47,12 @@ class GraphRegistry:
     def __iter__(self) -> Iterator[str]:
         return iter(self._graphs)
 
-    async def get(self, graph_id: str, config: RunnableConfig | None = None) -> Graph:
-        """The graph for one run (factories are called with the run's config), checkpointed and
-        given the deployment's store unless it brought its own."""
+    async def get(
+        self, graph_id: str, config: RunnableConfig | None = None, *, tenant: str | None = None
+    ) -> Graph:
+        """The graph for one run (factories are called with the run's config), checkpointed and,
+        for a run of ``tenant``, given that tenant's view of the deployment's store unless it
+        brought its own. Without a tenant (state reads, which run no node) it gets no store."""
         loaded = self._graphs.get(graph_id)
         if loaded is None:
             raise UnknownGraph(graph_id)
@@ -57,8 +61,8 @@ class GraphRegistry:
             assert loaded.factory is not None
             graph = await _call_factory(loaded, config or {})
         update: dict[str, Any] = {"checkpointer": self.checkpointer}
-        if graph.store is None and self.store is not None:
-            update["store"] = self.store
+        if graph.store is None and self.store is not None and tenant is not None:
+            update["store"] = TenantStore(self.store, tenant)
         return graph.copy(update=update)
 
 

@@ -1,4 +1,7 @@
-"""One item of the long-term store, in a namespace owned by a tenant."""
+"""An item of the `/store` API as versions before the shared tenant store kept it.
+
+Only `colmeia.store.legacy` reads this table now, to move its rows into the tenant store at
+start-up; the table stays so an upgrade from any earlier version has them to move."""
 
 from __future__ import annotations
 

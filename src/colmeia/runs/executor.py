@@ -129,7 +129,7 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
     config = run_config(run, context.accounting)
     config["configurable"][EFFECTS_KEY] = EffectLedger(context.sessionmaker, run.id, run.attempt)
     try:
-        graph = await context.graphs.get(run.kwargs["graph_id"], config)
+        graph = await context.graphs.get(run.kwargs["graph_id"], config, tenant=str(run.tenant_id))
     except Exception as error:  # a graph factory or checkpointer failing fails this run
         return failed(run, error)
     await context.events.publish(

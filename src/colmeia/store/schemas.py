@@ -3,33 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from langgraph.store.base import Item, SearchItem
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-from colmeia.models import StoreItem
 
 # Any (below): item values and filters are free-form JSON objects.
 
 
-def _labels(value: list[str]) -> list[str]:
+def labels(value: list[str]) -> list[str]:
+    """LangGraph's rules for namespace labels, checked before the store would refuse them."""
     for label in value:
-        if not label or "." in label:
-            raise ValueError("namespace labels must be non-empty and must not contain '.'")
+        if not label or "." in label or "\x00" in label:
+            raise ValueError("namespace labels must be non-empty and contain no '.' or NUL")
     return value
 
 
-Namespace = Annotated[list[str], AfterValidator(_labels)]
+def _own_root(value: list[str]) -> list[str]:
+    if value and value[0] == "langgraph":
+        raise ValueError("the root label 'langgraph' is reserved")
+    return value
+
+
+Namespace = Annotated[list[str], AfterValidator(labels)]
 MAX_TTL_MINUTES = 60 * 24 * 365 * 100  # a century: anything longer is a mistake, not a TTL
 
 
 class ItemPut(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    namespace: Annotated[Namespace, Field(min_length=1)]
+    namespace: Annotated[Namespace, Field(min_length=1), AfterValidator(_own_root)]
     key: str = Field(min_length=1, max_length=500)
     value: dict[str, Any]
-    index: Any = None
+    index: Literal[False] | list[str] | None = None
+    """Which fields to embed for semantic search (LangGraph's own ``index`` argument)."""
     ttl: float | None = Field(default=None, gt=0, le=MAX_TTL_MINUTES)
     """Minutes, as in LangGraph."""
 
@@ -70,18 +77,27 @@ class ItemRead(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: StoreItem) -> ItemRead:
+    def of(cls, item: Item) -> ItemRead:
         return cls(
-            namespace=row.namespace.split("."),
-            key=row.key,
-            value=row.value,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            namespace=list(item.namespace),
+            key=item.key,
+            value=item.value,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
         )
 
 
+class SearchItemRead(ItemRead):
+    score: float | None = None
+    """Similarity to the search's ``query`` (None when the store ranks nothing)."""
+
+    @classmethod
+    def of_search(cls, item: SearchItem) -> SearchItemRead:
+        return cls(**ItemRead.of(item).model_dump(), score=item.score)
+
+
 class SearchResult(BaseModel):
-    items: list[ItemRead]
+    items: list[SearchItemRead]
 
 
 class NamespaceList(BaseModel):

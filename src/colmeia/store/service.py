@@ -1,78 +1,62 @@
-"""Store rules: every namespace belongs to the caller's tenant; filters are JSON containment."""
+"""Store rules over the deployment's LangGraph store, seen through the caller's tenant.
+
+The `/store` API and the graphs of a run share one store (`TenantStore` puts both under the
+tenant's id), so what a client puts is what a graph reads, and the reverse. Filters, ordering,
+TTL and namespace listing are LangGraph's own store semantics, as on LangGraph Server.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from langgraph.store.base import NOT_PROVIDED, BaseStore, Item, SearchItem
 
 from colmeia.auth.principal import Principal
-from colmeia.kit.matching import contains
-from colmeia.kit.time import utc_now
-from colmeia.models import StoreItem
-from colmeia.store.repository import StoreRepository
+from colmeia.errors import ValidationFailed
 from colmeia.store.schemas import ItemPut, ItemSearch, NamespaceSearch
+from colmeia.store.tenant_store import TenantStore
 
 
 class StoreService:
-    async def put(self, session: AsyncSession, principal: Principal, body: ItemPut) -> StoreItem:
-        """Insert or replace an item; ``ttl`` (minutes) sets an absolute expiry."""
-        namespace = ".".join(body.namespace)
-        now = utc_now()
-        expires_at = now + timedelta(minutes=body.ttl) if body.ttl else None
-        repository = StoreRepository(session)
-        item = await repository.get_for_update(principal.tenant_id, namespace, body.key)
-        if item is None:
-            item = StoreItem(
-                tenant_id=principal.tenant_id, namespace=namespace, key=body.key, value=body.value
-            )
-            item.expires_at = expires_at
-            return await repository.add(item)
-        item.value, item.updated_at, item.expires_at = body.value, now, expires_at
-        return item
+    def view(self, store: BaseStore, principal: Principal) -> TenantStore:
+        """The caller's part of ``store``."""
+        return TenantStore(store, str(principal.tenant_id))
+
+    async def put(self, store: BaseStore, body: ItemPut) -> None:
+        """Insert or replace an item; ``ttl`` (minutes) sets when it expires."""
+        ttl = body.ttl if body.ttl is not None else NOT_PROVIDED
+        await store.aput(tuple(body.namespace), body.key, body.value, body.index, ttl=ttl)
 
     async def get(
-        self, session: AsyncSession, principal: Principal, namespace: list[str], key: str
-    ) -> StoreItem | None:
-        """The caller's live item, or None (another tenant's item is simply not there)."""
-        return await StoreRepository(session).get(
-            principal.tenant_id, ".".join(namespace), key, utc_now()
+        self, store: BaseStore, namespace: list[str], key: str, refresh_ttl: bool | None
+    ) -> Item | None:
+        return await store.aget(tuple(namespace), key, refresh_ttl=refresh_ttl)
+
+    async def delete(self, store: BaseStore, namespace: list[str], key: str) -> None:
+        await store.adelete(tuple(namespace), key)
+
+    async def search(self, store: BaseStore, body: ItemSearch) -> list[SearchItem]:
+        """Items under the prefix matching ``filter`` (values, or LangGraph's ``$eq``, ``$ne``,
+        ``$gt``, ``$gte``, ``$lt``, ``$lte`` operators; nested fields as ``"a.b"``)."""
+        try:
+            return await store.asearch(
+                tuple(body.namespace_prefix),
+                query=body.query,
+                filter=body.filter,
+                limit=body.limit,
+                offset=body.offset,
+                refresh_ttl=body.refresh_ttl,
+            )
+        except ValueError as error:  # the store checks filters before it runs any SQL
+            raise ValidationFailed(str(error), details=[{"loc": ["body", "filter"]}]) from None
+
+    async def namespaces(self, store: BaseStore, body: NamespaceSearch) -> list[list[str]]:
+        found = await store.alist_namespaces(
+            prefix=tuple(body.prefix) if body.prefix else None,
+            suffix=tuple(body.suffix) if body.suffix else None,
+            max_depth=body.max_depth,
+            limit=body.limit,
+            offset=body.offset,
         )
-
-    async def delete(
-        self, session: AsyncSession, principal: Principal, namespace: list[str], key: str
-    ) -> None:
-        await StoreRepository(session).delete(principal.tenant_id, ".".join(namespace), key)
-
-    async def search(
-        self, session: AsyncSession, principal: Principal, body: ItemSearch
-    ) -> list[StoreItem]:
-        """Items under the prefix whose value contains ``filter``, newest first.
-
-        ``query`` (semantic search) needs an index, which this store does not configure yet, so
-        it is accepted and ignored, as LangGraph does for a store without an index.
-        """
-        rows = await StoreRepository(session).under(
-            principal.tenant_id, ".".join(body.namespace_prefix), utc_now()
-        )
-        matching = [row for row in rows if contains(row.value, body.filter or {})]
-        return matching[body.offset : body.offset + body.limit]
-
-    async def namespaces(
-        self, session: AsyncSession, principal: Principal, body: NamespaceSearch
-    ) -> list[list[str]]:
-        """Distinct namespaces matching prefix/suffix, truncated to ``max_depth``."""
-        found: list[list[str]] = []
-        for joined in await StoreRepository(session).namespaces(principal.tenant_id, utc_now()):
-            labels = joined.split(".")
-            if body.prefix and labels[: len(body.prefix)] != body.prefix:
-                continue
-            if body.suffix and labels[-len(body.suffix) :] != body.suffix:
-                continue
-            labels = labels[: body.max_depth] if body.max_depth else labels
-            if labels not in found:
-                found.append(labels)
-        return found[body.offset : body.offset + body.limit]
+        return [list(namespace) for namespace in found]
 
 
 store = StoreService()

@@ -1,9 +1,9 @@
 """Long-term facts about a user, kept in the LangGraph store the server gives every run.
 
-Facts live under the namespace ``("memories", <tenant>, <user>)``: the tenant comes from the
-run's server-set configuration (``tenant_id``) so one tenant never reads another's facts, and the
-user from ``configurable.user_id`` (LangGraph's own convention for per-user memory), else
-``"default"``.
+Facts live under the namespace ``("memories", <user>)``, the user from ``configurable.user_id``
+(LangGraph's own convention for per-user memory), else ``"default"``. The store a run receives is
+already its tenant's (`colmeia.store.tenant_store`), so one tenant never reads another's facts,
+and a client sees the same facts through the `/store` API.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ RECALL_LIMIT = 20
 
 def namespace(config: RunnableConfig) -> tuple[str, ...]:
     configurable = config.get("configurable") or {}
-    tenant = str(configurable.get("tenant_id") or "local")
-    user = str(configurable.get("user_id") or "default")
-    return ("memories", tenant, user)
+    return ("memories", str(configurable.get("user_id") or "default"))
 
 
 async def remember(store: BaseStore | None, config: RunnableConfig, fact: str) -> str:
