@@ -53,6 +53,10 @@ class TestThreadsSearch(test_threads.TestSearch):
     pass
 
 
+class TestThreadsJoinStream(test_threads.TestJoinStream):
+    pass
+
+
 class TestBackgroundRuns(test_runs.TestBackgroundRuns):
     pass
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.client import SyncLangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
+from langgraph_sdk.schema import StreamPart
 
 from tests.conformance.conftest import Server, human
 
@@ -93,6 +97,84 @@ class TestValuesSearch:
         client.runs.wait(ids[0], "echo", input=human("x"))
         by_values = client.threads.search(values={"count": 1}, metadata={"marker": marker})
         assert [t["thread_id"] for t in by_values] == [ids[0]]
+
+
+def _until_run_done(parts: Iterator[StreamPart], seen: list[StreamPart]) -> None:
+    """Collect a thread stream's parts (it never ends on its own) up to a run's end."""
+    for part in parts:
+        seen.append(part)
+        if part.event == "metadata" and part.data.get("status") == "run_done":
+            return
+
+
+class TestJoinStream:
+    def test_a_joined_thread_streams_the_run_started_after(
+        self, client: SyncLangGraphClient
+    ) -> None:
+        thread_id = client.threads.create()["thread_id"]
+        seen: list[StreamPart] = []
+        listener = threading.Thread(
+            target=_until_run_done, args=(client.threads.join_stream(thread_id), seen)
+        )
+        listener.start()
+        time.sleep(1)  # LangGraph's server streams only runs that start once it has subscribed
+        run = client.runs.create(thread_id, "echo", input=human("hi"), stream_mode=["values"])
+        listener.join(timeout=60)
+        assert not listener.is_alive()
+        metadata = [part.data for part in seen if part.event == "metadata"]
+        assert {"run_id": run["run_id"], "attempt": 1} in metadata
+        assert metadata[-1] == {"status": "run_done", "run_id": run["run_id"]}
+        final = [part.data for part in seen if part.event == "values"][-1]
+        assert final["messages"][-1]["content"] == "echo: hi"
+
+
+class TestJoinStreamColmeia:
+    """What Colmeia adds to the reference's thread stream, and its refusals."""
+
+    def test_a_run_already_running_is_streamed_from_its_start(
+        self, client: SyncLangGraphClient
+    ) -> None:
+        thread_id = client.threads.create()["thread_id"]
+        run = client.runs.create(thread_id, "slow", input={"delay": 0.3, "label": "a"})
+        seen: list[StreamPart] = []
+        _until_run_done(client.threads.join_stream(thread_id), seen)
+        assert seen[0].data == {"run_id": run["run_id"], "attempt": 1}
+        assert seen[-1].data == {"status": "run_done", "run_id": run["run_id"]}
+        assert seen[-2].event == "values"
+        assert seen[-2].data["visits"] == ["a:one", "a:two", "a:three"]
+
+    def test_resume_after_an_event_and_lifecycle_only(self, client: SyncLangGraphClient) -> None:
+        thread_id = client.threads.create()["thread_id"]
+        run = client.runs.create(thread_id, "echo", input=human("hi"), stream_mode=["values"])
+        everything: list[StreamPart] = []
+        _until_run_done(client.threads.join_stream(thread_id), everything)
+        ids = [part.id for part in everything]
+        assert len(set(ids)) == len(ids)
+        assert all(i is not None and i.startswith(f"{run['run_id']}:") for i in ids)
+
+        rest: list[StreamPart] = []
+        _until_run_done(client.threads.join_stream(thread_id, last_event_id=ids[0]), rest)
+        assert [part.id for part in rest] == ids[1:]
+
+        lifecycle: list[StreamPart] = []
+        resumed = client.threads.join_stream(
+            thread_id, last_event_id=ids[0], stream_mode="lifecycle"
+        )
+        _until_run_done(resumed, lifecycle)
+        assert [part.event for part in lifecycle] == ["metadata"]
+
+    def test_foreign_threads_bad_modes_and_ids_are_refused(
+        self, client: SyncLangGraphClient, other_client: SyncLangGraphClient
+    ) -> None:
+        mine = client.threads.create()["thread_id"]
+        with pytest.raises(NotFoundError):
+            next(iter(other_client.threads.join_stream(mine)))
+        with pytest.raises(NotFoundError):
+            next(iter(client.threads.join_stream(str(uuid.uuid4()))))
+        with pytest.raises(UnprocessableEntityError, match="stream mode"):
+            next(iter(client.threads.join_stream(mine, stream_mode="values")))  # type: ignore[arg-type]
+        with pytest.raises(UnprocessableEntityError, match="Last-Event-ID"):
+            next(iter(client.threads.join_stream(mine, last_event_id="12-0")))
 
 
 class TestErrors:

@@ -26,7 +26,7 @@ from colmeia.runs.idempotency import Idempotency
 from colmeia.runs.ledger_retry import ledger_retry
 from colmeia.runs.schemas import RunCreate, RunRead, RunsCancel
 from colmeia.runs.service import run as run_service
-from colmeia.runs.sse import JOIN_IDLE_READS, run_stream
+from colmeia.runs.sse import JOIN_IDLE_READS, THREAD_MODES, run_stream, thread_stream
 from colmeia.telemetry.context import annotate
 from colmeia.threads.service import thread as thread_service
 from colmeia.worker.enqueue import AfterCommit
@@ -34,6 +34,7 @@ from colmeia.worker.enqueue import AfterCommit
 router = APIRouter(tags=["runs"])
 
 STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+THREAD_EVENT_ID = re.compile(r"(?P<run>[0-9a-f-]{36}):(?P<entry>\d{1,20}-\d{1,20})")
 MAX_BATCH_RUNS = 100
 """Runs per ``/runs/batch`` request: one transaction holds them all."""
 
@@ -301,6 +302,42 @@ async def cancel_many(
 def _idle_limit(run: Run) -> int | None:
     """A run still pending or running will produce events; wait for them without limit."""
     return None if run.status in (RunStatus.pending, RunStatus.running) else JOIN_IDLE_READS
+
+
+@router.get("/threads/{thread_id}/stream")
+async def join_thread_stream(
+    thread_id: uuid.UUID,
+    request: Request,
+    principal: CurrentPrincipal,
+    events: RunEventsDep,
+    stream_mode: Annotated[list[str] | None, Query()] = None,
+    stream_modes: Annotated[list[str] | None, Query()] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """Every run of the thread, from its pending and running ones on, until the client leaves
+    (``client.threads.join_stream``). ``Last-Event-ID`` resumes after that event: the rest of
+    its run, then every run announced on the thread after it."""
+    # The SDK sends ``stream_mode``; LangGraph Server reads ``stream_modes``, comma-separated.
+    asked = [m.strip() for v in (stream_mode or []) + (stream_modes or []) for m in v.split(",")]
+    modes = {mode for mode in asked if mode} or {"run_modes"}
+    if unknown := sorted(modes - set(THREAD_MODES)):
+        raise ValidationFailed(
+            f"unknown thread stream mode {unknown[0]!r}; expected one of {list(THREAD_MODES)}",
+            details=[{"loc": ["query", "stream_mode"]}],
+        )
+    resume = THREAD_EVENT_ID.fullmatch(last_event_id) if last_event_id is not None else None
+    if last_event_id is not None and resume is None:
+        raise ValidationFailed("Last-Event-ID is not an id this server sent")
+    async with unit_of_work(get_sessionmaker(request)) as session:
+        active = await run_service.active(session, principal, thread_id)
+    follow = {run.id: "0-0" for run in active}
+    after = None
+    if resume is not None:
+        resumed = uuid.UUID(resume["run"])
+        follow = {resumed: resume["entry"]}
+        after = await events.announcement_of(thread_id, resumed)
+    stream = thread_stream(events, thread_id, follow, after=after, modes=modes)
+    return StreamingResponse(stream, media_type="text/event-stream")
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/join")

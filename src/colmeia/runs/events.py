@@ -4,6 +4,10 @@ The worker appends ``{event, data}`` entries; the stream's entry ids are the SSE
 so a client reconnecting with ``Last-Event-ID`` continues exactly after what it saw. The final
 entry is ``end``; the run's output is kept beside the stream for ``wait`` and ``join``. Both
 expire after a TTL once the run ends.
+
+Each attempt's start is also announced in a stream per thread (its run id), so a client joined
+to the whole thread (`read_thread`) follows runs that start after it joined, in one blocking
+read over the announcements and every run it follows.
 """
 
 from __future__ import annotations
@@ -22,10 +26,16 @@ from colmeia.kit.jsonable import dumps
 END = "end"
 READ_BLOCK_MS = 1000  # below the clients' 2 s socket timeout
 CANCEL_TTL_S = 3600
+THREAD_RUNS_KEPT = 1000
+"""Announcements kept per thread (trimmed approximately): enough to resume any live join."""
 
 
 def stream_key(run_id: uuid.UUID) -> str:
     return f"colmeia:run:{run_id}:events"
+
+
+def thread_runs_key(thread_id: uuid.UUID) -> str:
+    return f"colmeia:thread:{thread_id}:runs"
 
 
 def output_key(run_id: uuid.UUID) -> str:
@@ -52,6 +62,17 @@ class RunEvents:
     async def publish(self, run_id: uuid.UUID, event: str, data: Any) -> None:
         # Any: any JSON-able payload (see kit.jsonable).
         await self.redis.xadd(stream_key(run_id), {"event": event, "data": dumps(data)})
+
+    async def start(self, run_id: uuid.UUID, thread_id: uuid.UUID, attempt: int) -> None:
+        """An attempt's first event (``metadata``), announced to the run's thread too: one
+        round trip."""
+        metadata = dumps({"run_id": str(run_id), "attempt": attempt})
+        announcements = thread_runs_key(thread_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(stream_key(run_id), {"event": "metadata", "data": metadata})
+            pipe.xadd(announcements, {"run": str(run_id)}, maxlen=THREAD_RUNS_KEPT)
+            pipe.expire(announcements, self.ttl_s)
+            await pipe.execute()
 
     async def finish(self, run_id: uuid.UUID, output: Any, status: str) -> None:
         """Store the output, append ``end`` and start both keys' TTL."""
@@ -98,6 +119,56 @@ class RunEvents:
                 if event.event == END:
                     return
                 yield event
+
+    async def read_thread(
+        self, thread_id: uuid.UUID, follow: dict[uuid.UUID, str], after: str | None = None
+    ) -> AsyncIterator[tuple[uuid.UUID, RunEvent]]:
+        """Events of the runs in ``follow`` (run → last entry id seen) and of every run
+        announced on the thread after ``after`` (default: from now), without end: a run's
+        ``end`` is given as a ``metadata`` event ``{"status": "run_done", "run_id": …}``."""
+        announcements = thread_runs_key(thread_id)
+        last = after if after is not None else await self.last_announcement(thread_id)
+        follow, ended = dict(follow), set[uuid.UUID]()
+        while True:
+            try:
+                found = await self.redis.xread(
+                    {announcements: last, **{stream_key(r): i for r, i in follow.items()}},
+                    count=100,
+                    block=READ_BLOCK_MS,
+                )
+            except RedisTimeout:  # as in `read`: ask again from the last ids seen
+                found = None
+            for key, entries in found or []:
+                if key.decode() == announcements:
+                    last = entries[-1][0].decode()
+                    for _, fields in entries:
+                        announced = uuid.UUID(fields[b"run"].decode())
+                        if announced not in ended:
+                            follow.setdefault(announced, "0-0")
+                    continue
+                run_id = uuid.UUID(key.decode().split(":")[2])
+                for entry_id, fields in entries:
+                    event = RunEvent(entry_id.decode(), fields[b"event"].decode(),
+                                     fields[b"data"].decode())  # fmt: skip
+                    follow[run_id] = event.id
+                    if event.event == END:
+                        del follow[run_id]
+                        ended.add(run_id)
+                        done = dumps({"status": "run_done", "run_id": str(run_id)})
+                        yield run_id, RunEvent(event.id, "metadata", done)
+                        break
+                    yield run_id, event
+
+    async def last_announcement(self, thread_id: uuid.UUID) -> str:
+        """The id of the thread's latest run announcement (``0-0`` when none)."""
+        latest = await self.redis.xrevrange(thread_runs_key(thread_id), count=1)
+        return latest[0][0].decode() if latest else "0-0"
+
+    async def announcement_of(self, thread_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
+        """The id of ``run_id``'s latest announcement on the thread (None when not kept)."""
+        entries = await self.redis.xrevrange(thread_runs_key(thread_id))
+        wanted = str(run_id).encode()
+        return next((e[0].decode() for e in entries if e[1][b"run"] == wanted), None)
 
     async def _exists(self, key: str) -> bool:
         return bool(await self.redis.exists(key))

@@ -132,9 +132,7 @@ async def _drive(context: ExecutionContext, run: Run) -> Outcome:
         graph = await context.graphs.get(run.kwargs["graph_id"], config, tenant=str(run.tenant_id))
     except Exception as error:  # a graph factory or checkpointer failing fails this run
         return failed(run, error)
-    await context.events.publish(
-        run.id, "metadata", {"run_id": str(run.id), "attempt": run.attempt}
-    )
+    await context.events.start(run.id, run.thread_id, run.attempt)
     translator = EventTranslator(run.kwargs.get("stream_mode") or ["values"])
     task = asyncio.create_task(
         _stream(context, graph, run, config, translator),

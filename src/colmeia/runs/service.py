@@ -232,6 +232,14 @@ class RunService:
         await thread_service.get(session, principal, thread_id)
         return await RunRepository(session).on_thread(thread_id, principal.tenant_id, status)
 
+    async def active(
+        self, session: AsyncSession, principal: Principal, thread_id: uuid.UUID
+    ) -> Sequence[Run]:
+        """The caller's thread's pending and running runs, oldest first (`ThreadNotFound` for
+        another tenant's thread)."""
+        await thread_service.get(session, principal, thread_id)
+        return await RunRepository(session).active_on_thread(thread_id)
+
     async def cancel(
         self,
         session: AsyncSession,

@@ -52,3 +52,31 @@ async def run_stream(
     finally:
         if not finished and cancel_on_disconnect:
             await asyncio.shield(events.request_cancel(run_id, "interrupt"))
+
+
+THREAD_MODES = ("run_modes", "lifecycle", "state_update")
+"""What `client.threads.join_stream` may ask for. ``state_update`` is accepted, as LangGraph
+Server accepts it, but no event of that name is produced: state changes reach a joined client
+as the ``values`` / ``updates`` events of the runs that make them."""
+
+
+def thread_event_id(run_id: uuid.UUID, entry_id: str) -> str:
+    """A thread stream's SSE ``id:``: the run and its stream entry, so a resume knows both."""
+    return f"{run_id}:{entry_id}"
+
+
+async def thread_stream(
+    events: RunEvents,
+    thread_id: uuid.UUID,
+    follow: dict[uuid.UUID, str],
+    *,
+    after: str | None = None,
+    modes: set[str],
+) -> AsyncIterator[bytes]:
+    """Every event of the thread's runs (`RunEvents.read_thread`) as SSE frames, until the
+    client goes away: ``run_modes`` sends them all, ``lifecycle`` only each attempt's start
+    and each run's ``run_done`` (both ``metadata``)."""
+    everything = "run_modes" in modes
+    async for run_id, event in events.read_thread(thread_id, follow, after):
+        if everything or ("lifecycle" in modes and event.event == "metadata"):
+            yield frame(event.event, event.data, thread_event_id(run_id, event.id))
