@@ -187,6 +187,8 @@ class RunsSettings(BaseModel):
 
     reaper_interval_s: float = Field(default=5.0, gt=0)
     """How often every API and worker process sweeps the ledger for lost runs."""
+    cron_interval_s: float = Field(default=5.0, gt=0)
+    """How often every API process looks for due crons: a run starts within this of its time."""
     redeliver_after_s: float = Field(default=30.0, gt=0)
     """A pending run nobody claimed for this long is sent to the workers again."""
     max_attempts: int = Field(default=3, ge=1, le=100)

@@ -41,7 +41,12 @@ def server(
     data = tmp_path_factory.mktemp("conformance")
     with running_sim_llm() as llm_url:
         settings = stack_settings(
-            data / "data", database_url, redis_url, llm_url, agents={"config": PROJECT}
+            data / "data",
+            database_url,
+            redis_url,
+            llm_url,
+            agents={"config": PROJECT},
+            runs={"cron_interval_s": 0.5},
         )
         key = create_credential(settings, Role.user).key
         other = create_credential(settings, Role.user).key

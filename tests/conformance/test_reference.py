@@ -13,7 +13,14 @@ from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
 from colmeia.simllm.testing import running_sim_llm
-from tests.conformance import test_assistants, test_multitask, test_runs, test_store, test_threads
+from tests.conformance import (
+    test_assistants,
+    test_crons,
+    test_multitask,
+    test_runs,
+    test_store,
+    test_threads,
+)
 from tests.conformance.conftest import PROJECT
 from tests.conformance.reference import langgraph_dev
 
@@ -94,4 +101,12 @@ class TestStoreSearch(test_store.TestSearch):
 
 
 class TestStoreSharedWithGraphs(test_store.TestGraphsShareTheStore):
+    pass
+
+
+class TestCronsLifecycle(test_crons.TestLifecycle):
+    pass
+
+
+class TestCronsFiring(test_crons.TestFiring):
     pass

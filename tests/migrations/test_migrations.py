@@ -20,6 +20,7 @@ TABLES |= {"assistants", "assistant_versions", "threads", "runs", "store_items"}
 TABLES |= {"spans"}
 TABLES |= {"llm_calls"}
 TABLES |= {"run_effects"}
+TABLES |= {"crons"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -14,6 +14,8 @@ from colmeia.agents.serving import serve_graphs
 from colmeia.assistants.endpoints import router as assistants_router
 from colmeia.assistants.service import assistant as assistant_service
 from colmeia.config import Settings
+from colmeia.crons.endpoints import router as crons_router
+from colmeia.crons.scheduler import CronScheduler
 from colmeia.db import Sessionmaker
 from colmeia.runs.endpoints import router as runs_router
 from colmeia.runs.events import RunEvents
@@ -30,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     assistants_router,
     threads_router,
     runs_router,
+    crons_router,
     store_router,
 )
 
@@ -51,7 +54,7 @@ async def open_agent_protocol(
 ) -> AgentProtocol:
     """Load the graphs (a bad ``langgraph.json`` fails start-up here, naming file and graph),
     open the checkpointer and store (moving an earlier version's store items into it), create
-    each graph's default assistant, the run transport, and the
+    each graph's default assistant, the run transport, the cron scheduler and the
     reaper (every replica sweeps; its updates are conditional, so they never collide)."""
     stack = AsyncExitStack()
     graphs = await stack.enter_async_context(
@@ -74,6 +77,8 @@ async def open_agent_protocol(
     job_queue = JobQueue(create_celery(settings, redis_url))
     policy = RunPolicy.of(settings.runs)
     await stack.enter_async_context(Reaper(sessionmaker, run_events, job_queue, policy).running())
+    crons = CronScheduler(sessionmaker, lambda: set(graphs), run_events, job_queue, policy)
+    await stack.enter_async_context(crons.running(settings.runs.cron_interval_s))
     return AgentProtocol(
         graphs=graphs,
         run_events=run_events,

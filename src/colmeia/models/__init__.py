@@ -6,6 +6,7 @@ from colmeia.models.auth_session import AuthSession
 from colmeia.models.base import Base
 from colmeia.models.budget import Budget, BudgetPeriod, BudgetScope
 from colmeia.models.budget_usage import BudgetUsage
+from colmeia.models.cron import Cron
 from colmeia.models.llm_call import LLMCall
 from colmeia.models.refresh_token import RefreshToken
 from colmeia.models.run import Run, RunStatus
@@ -26,6 +27,7 @@ __all__ = [
     "BudgetPeriod",
     "BudgetScope",
     "BudgetUsage",
+    "Cron",
     "LLMCall",
     "RefreshToken",
     "Role",

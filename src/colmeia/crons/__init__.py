@@ -1,0 +1,1 @@
+"""Crons: runs created on a schedule (``client.crons``)."""
