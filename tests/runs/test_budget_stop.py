@@ -20,12 +20,23 @@ from colmeia.config import Settings
 from colmeia.llm.tokens import estimate_messages
 from colmeia.models import BudgetScope, RunStatus
 from tests.fixtures.live import wait_for
-from tests.fixtures.metered import create_budget, metered_server, run_row, spent, usage_rows
+from tests.fixtures.metered import (
+    create_budget,
+    metered_server,
+    run_row,
+    spent,
+    usage_rows,
+    user_tokens,
+)
 from tests.fixtures.principals import create_credential
 
 pytestmark = pytest.mark.slow
 
 QUESTION = "What is a budget?"
+RUNS = 200
+BUDGET = 100_000
+LONG_QUESTION = "Summarise the quarterly budget review for the operations team. " * 100
+"""About 1,100 prompt tokens: 200 runs of it need twice the budget."""
 
 
 def human(text: str) -> dict[str, list[dict[str, str]]]:
@@ -85,3 +96,36 @@ class TestBudgetExhausted:
         [row] = usage_rows(settings, first_run["run_id"])
         assert spent(settings, line).tokens == row.input_tokens + row.output_tokens
         assert not usage_rows(settings, run["run_id"])
+
+
+class TestConcurrentRuns:
+    def test_200_concurrent_runs_against_a_100k_token_budget(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        """Overspend at most one reservation, never negative, and what the budget counts is
+        the provider's reported usage (the usage rows) to within 1 %."""
+        credential = create_credential(settings)
+        line = create_budget(
+            settings, credential.tenant_id, BudgetScope.user, credential.user_id, BUDGET
+        )
+        reservation = estimate_messages([HumanMessage(LONG_QUESTION)]) + DEFAULT_OUTPUT_ESTIMATE
+        run = {"assistant_id": "chat", "input": human(LONG_QUESTION), "on_completion": "keep"}
+        with (
+            metered_server(settings, tmp_path / "worker.log") as base,
+            get_sync_client(url=base, api_key=credential.key, timeout=240) as client,
+        ):
+            created = [r for _ in range(RUNS // 100) for r in client.runs.create_batch([run] * 100)]
+            for each in created:
+                client.runs.join(each["thread_id"], each["run_id"])
+            finished = [client.runs.get(r["thread_id"], r["run_id"]) for r in created]
+        statuses = [r["status"] for r in finished]
+        assert set(statuses) == {"success", "error"}, statuses  # the budget ran out mid-way
+        refused = [r for r in finished if r["status"] == "error"]
+        assert all(run_row(settings, r["run_id"]).error.startswith("budget_exhausted: ")
+                   for r in refused)  # fmt: skip
+        passed = statuses.count("success")
+        assert wait_for(lambda: user_tokens(settings, credential.user_id)[0] == passed, 30)
+        _, reported = user_tokens(settings, credential.user_id)
+        counted = spent(settings, line).tokens
+        assert 0 <= counted <= BUDGET + reservation
+        assert abs(counted - reported) <= reported / 100
