@@ -70,7 +70,9 @@ class RunEvents:
         announcements = thread_runs_key(thread_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.xadd(stream_key(run_id), {"event": "metadata", "data": metadata})
-            pipe.xadd(announcements, {"run": str(run_id)}, maxlen=THREAD_RUNS_KEPT)
+            pipe.xadd(
+                announcements, {"run": str(run_id)}, maxlen=THREAD_RUNS_KEPT, approximate=True
+            )
             pipe.expire(announcements, self.ttl_s)
             await pipe.execute()
 
@@ -165,8 +167,10 @@ class RunEvents:
         return latest[0][0].decode() if latest else "0-0"
 
     async def announcement_of(self, thread_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
-        """The id of ``run_id``'s latest announcement on the thread (None when not kept)."""
-        entries = await self.redis.xrevrange(thread_runs_key(thread_id))
+        """The id of ``run_id``'s first announcement on the thread (None when not kept): a
+        resume follows every run announced after it, so a retried run's later attempts never
+        hide a run that started in between."""
+        entries = await self.redis.xrange(thread_runs_key(thread_id))
         wanted = str(run_id).encode()
         return next((e[0].decode() for e in entries if e[1][b"run"] == wanted), None)
 
