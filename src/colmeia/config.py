@@ -175,6 +175,9 @@ class AgentsSettings(BaseModel):
     """A ``langgraph.json`` naming the graphs to serve. Unset: the examples and the team."""
     stream_ttl_s: int = Field(default=3600, ge=60)
     """How long a run's event stream stays readable (join-stream, reconnects) after it ends."""
+    stream_ping_s: float = Field(default=15.0, gt=0)
+    """How often a thread stream (``client.threads.join_stream``, open until the client
+    leaves) sends an SSE comment while idle, so proxies do not close it."""
     run_lease_s: float = Field(default=15.0, gt=0)
     """A running run's lease (renewed every third of it); a worker that stops renewing it for
     longer loses the run to the reaper, so this bounds recovery after a worker dies."""

@@ -45,7 +45,7 @@ def server(
             database_url,
             redis_url,
             llm_url,
-            agents={"config": PROJECT},
+            agents={"config": PROJECT, "stream_ping_s": 0.3},
             runs={"cron_interval_s": 0.5},
         )
         key = create_credential(settings, Role.user).key

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.client import SyncLangGraphClient
@@ -162,6 +163,18 @@ class TestJoinStreamColmeia:
         )
         _until_run_done(resumed, lifecycle)
         assert [part.event for part in lifecycle] == ["metadata"]
+
+    def test_an_idle_thread_stream_is_kept_alive(self, server: Server) -> None:
+        """SSE comments while nothing happens (every 0.3 s here), which the SDK skips: the
+        tests above run with them interleaved."""
+        headers = {"x-api-key": server.key}
+        thread_id = httpx.post(f"{server.url}/threads", json={}, headers=headers).json()
+        url = f"{server.url}/threads/{thread_id['thread_id']}/stream"
+        with httpx.stream("GET", url, headers=headers, timeout=10) as response:
+            assert response.status_code == 200
+            said = (line for line in response.iter_lines() if line)
+            first_two = [next(said), next(said)]
+        assert all(line.startswith(": ping") for line in first_two), first_two
 
     def test_foreign_threads_bad_modes_and_ids_are_refused(
         self, client: SyncLangGraphClient, other_client: SyncLangGraphClient

@@ -73,7 +73,7 @@ async def open_agent_protocol(
     except BaseException:
         await stack.aclose()
         raise
-    run_events = RunEvents(redis, settings.agents.stream_ttl_s)
+    run_events = RunEvents(redis, settings.agents.stream_ttl_s, settings.agents.stream_ping_s)
     job_queue = JobQueue(create_celery(settings, redis_url))
     policy = RunPolicy.of(settings.runs)
     await stack.enter_async_context(Reaper(sessionmaker, run_events, job_queue, policy).running())

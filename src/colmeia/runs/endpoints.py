@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
+from sse_starlette import EventSourceResponse
 
 from colmeia.agents.deps import GraphsDep
 from colmeia.auth.deps import CurrentPrincipal
@@ -313,7 +314,7 @@ async def join_thread_stream(
     stream_mode: Annotated[list[str] | None, Query()] = None,
     stream_modes: Annotated[list[str] | None, Query()] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-) -> StreamingResponse:
+) -> EventSourceResponse:
     """Every run of the thread, from its pending and running ones on, until the client leaves
     (``client.threads.join_stream``). ``Last-Event-ID`` resumes after that event: the rest of
     its run, then every run announced on the thread after it."""
@@ -337,7 +338,8 @@ async def join_thread_stream(
         follow = {resumed: resume["entry"]}
         after = await events.announcement_of(thread_id, resumed)
     stream = thread_stream(events, thread_id, follow, after=after, modes=modes)
-    return StreamingResponse(stream, media_type="text/event-stream")
+    # Open until the client leaves, so idle stretches get sse-starlette's keep-alive comments.
+    return EventSourceResponse(stream, ping=events.ping_s)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/join")

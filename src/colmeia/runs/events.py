@@ -55,9 +55,11 @@ class RunEvent:
 
 
 class RunEvents:
-    def __init__(self, redis: Redis, ttl_s: int) -> None:
+    def __init__(self, redis: Redis, ttl_s: int, ping_s: float = 15.0) -> None:
         self.redis = redis
         self.ttl_s = ttl_s
+        self.ping_s = ping_s
+        """Keep-alive interval of the open-ended SSE streams served from these events."""
 
     async def publish(self, run_id: uuid.UUID, event: str, data: Any) -> None:
         # Any: any JSON-able payload (see kit.jsonable).
