@@ -1,7 +1,8 @@
 """Agent Protocol run latency and throughput, through the official ``langgraph-sdk`` client.
 
-One API process, one worker process (``colmeia worker``), a SQLite ledger (or a fresh
-PostgreSQL database with ``--database-url``), an embedded Redis (or
+One API process and ``colmeia worker`` processes (as many as ``colmeia up`` starts on this
+machine, and one alone), a SQLite ledger (or a fresh PostgreSQL database with
+``--database-url``), an embedded Redis (or
 ``COLMEIA_TEST_REDIS_URL``), and the simulated LLM with 50 ms to first token, serving the
 example ``chat`` graph (one ChatOpenAI call per run). Measured in the same run:
 
@@ -39,7 +40,7 @@ from bench.report import summary, write_section
 from bench.startup import free_port
 from colmeia import migrations
 from colmeia.agents.config import EXAMPLES_CONFIG
-from colmeia.config import Settings
+from colmeia.config import Settings, WorkerSettings
 from colmeia.db import create_engine, make_sessionmaker, unit_of_work
 from colmeia.keys.service import key as key_service
 from colmeia.models import Role
@@ -50,6 +51,7 @@ SECRET = "bench-secret-not-for-production"
 PEER_VENV = Path.home() / ".cache" / "colmeia" / "langgraph-dev-venv"
 MESSAGE = {"messages": [{"role": "user", "content": "hello there"}]}
 BACKGROUND_RUNS = 500
+PEER = "langgraph dev (inmem)"
 CLIENT_CONCURRENCY = 32  # requests in flight from the client, as a well-behaved caller does
 
 
@@ -220,42 +222,59 @@ def run(options: argparse.Namespace) -> dict[str, dict[str, object]]:
         stack.enter_context(_process(sim, env, workdir / "llm.log"))
         _wait_http(f"{llm}/models")
         results: dict[str, dict[str, object]] = {"baseline": {"c1": asyncio.run(_baseline(llm))}}
-        with ExitStack() as colmeia_stack:
-            colmeia_stack.enter_context(_process([*colmeia, "api"], env, workdir / "api.log"))
-            worker = [*colmeia, "worker", "--concurrency", "32"]
-            colmeia_stack.enter_context(_process(worker, env, workdir / "worker.log"))
-            api = f"http://127.0.0.1:{api_port}"
-            try:
-                _wait_http(f"{api}/healthz", timeout_s=600)  # slow on a loaded machine
-                results["Colmeia"] = asyncio.run(_measure(api, key, options.runs, options.waits))
-            except Exception:
-                print((workdir / "api.log").read_text()[-3000:])
-                raise
+        for processes in sorted({1, options.worker_processes}, reverse=True):
+            name = f"Colmeia, {processes} worker process{'es' if processes > 1 else ''}"
+            results[name] = _colmeia(env, workdir, api_port, key, processes, options)
         peer_url = None if options.no_peer else _peer(stack, workdir, llm)
         if peer_url is not None:
-            results["langgraph dev (inmem)"] = asyncio.run(
-                _measure(peer_url, None, options.runs, options.waits)
-            )
+            results[PEER] = asyncio.run(_measure(peer_url, None, options.runs, options.waits))
         return results
+
+
+def _colmeia(
+    env: dict[str, str],
+    workdir: Path,
+    api_port: int,
+    key: str,
+    processes: int,
+    options: argparse.Namespace,
+) -> dict[str, object]:
+    """One API process and ``processes`` worker processes, measured, then stopped."""
+    colmeia = [sys.executable, "-m", "colmeia"]
+    with ExitStack() as stack:
+        stack.enter_context(_process([*colmeia, "api"], env, workdir / "api.log"))
+        worker = [*colmeia, "worker", "--concurrency", "32"]
+        for index in range(processes):
+            stack.enter_context(_process(worker, env, workdir / f"worker-{index}.log"))
+        api = f"http://127.0.0.1:{api_port}"
+        try:
+            _wait_http(f"{api}/healthz", timeout_s=600)  # slow on a loaded machine
+            return asyncio.run(_measure(api, key, options.runs, options.waits))
+        except Exception:
+            print((workdir / "api.log").read_text()[-3000:])
+            raise
 
 
 def _rows(results: dict[str, dict[str, object]]) -> list[str]:
     base50, base95 = summary(results["baseline"]["c1"])  # type: ignore[arg-type]
+    peer = results.get(PEER)
     rows = [
         "| server | runs.wait c=1 p50 / p95 ms | overhead p50 ms | c=16 p50 / p95 ms "
-        "| background runs/s |",
-        "|---|---|---|---|---|",
+        "| background runs/s | × langgraph dev |",
+        "|---|---|---|---|---|---|",
         f"| ChatOpenAI → simulated LLM directly (baseline) | {base50:.1f} / {base95:.1f} "
-        "| — | — | — |",
+        "| — | — | — | — |",
     ]
     for name, figures in results.items():
         if name == "baseline":
             continue
         c1 = summary(figures["c1"])  # type: ignore[arg-type]
         c16 = summary(figures["c16"])  # type: ignore[arg-type]
+        throughput: float = figures["throughput"]  # type: ignore[assignment]
+        ratio = "—" if peer is None else f"{throughput / peer['throughput']:.2f}"  # type: ignore[operator]
         rows.append(
             f"| {name} | {c1[0]:.1f} / {c1[1]:.1f} | {c1[0] - base50:.1f} "
-            f"| {c16[0]:.1f} / {c16[1]:.1f} | {figures['throughput']:.1f} |"
+            f"| {c16[0]:.1f} / {c16[1]:.1f} | {throughput:.1f} | {ratio} |"
         )
     return rows
 
@@ -269,12 +288,18 @@ def main() -> None:
         default=os.environ.get("COLMEIA_BENCH_DATABASE_URL"),
         help="PostgreSQL server URL (a fresh database is created on it); default SQLite",
     )
+    parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=WorkerSettings().processes,
+        help="worker processes (default: as many as `colmeia up` starts here); 1 is measured too",
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip langgraph dev")
     parser.add_argument("--no-write", action="store_true", help="print, do not update the doc")
     options = parser.parse_args()
     results = run(options)
     database = "PostgreSQL" if options.database_url else "SQLite"
-    peer = "langgraph dev (inmem)" in results
+    peer = PEER in results
     body = "\n".join(
         [
             __doc__.split("\n\n")[1].strip() if __doc__ else "",
@@ -282,8 +307,9 @@ def main() -> None:
             *_rows(results),
             "",
             f"Background: {options.runs} runs created (≤ {CLIENT_CONCURRENCY} requests in "
-            f"flight), all joined; one API and one worker process (Colmeia, {database} ledger; "
-            "langgraph dev keeps everything in memory).",
+            f"flight), all joined. Colmeia: one API process, {database} ledger, worker processes "
+            f"as `colmeia up` starts them on this machine ({options.worker_processes}: one per "
+            "CPU, at most 4) and one alone; langgraph dev: one process, everything in memory.",
             ""
             if peer
             else "`langgraph dev` was not measured (--no-peer)."

@@ -54,7 +54,10 @@ def _clean_env(tmp_path: Path) -> dict[str, str]:
 @contextmanager
 def colmeia_up(data_dir: Path, tmp_path: Path) -> Iterator[Stack]:
     port, sim_port = free_port(), free_port()
-    env = _clean_env(tmp_path) | {"COLMEIA_LLM__SIMULATED_PORT": str(sim_port)}
+    env = _clean_env(tmp_path) | {
+        "COLMEIA_LLM__SIMULATED_PORT": str(sim_port),
+        "COLMEIA_WORKER__PROCESSES": "2",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "colmeia", "up", "--port", str(port), "--data-dir", str(data_dir)],
         env=env,
@@ -88,6 +91,11 @@ def _answers(url: str) -> bool:
     return True
 
 
+def _live_workers(base: str) -> str | None:
+    detail: str | None = httpx.get(f"{base}/readyz").json()["components"]["worker"]["detail"]
+    return detail
+
+
 def _processes_mentioning(text: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -113,6 +121,8 @@ class TestColmeiaUp:
             readiness = httpx.get(f"{stack.base}/readyz").json()
             assert readiness["status"] == "ready"
             assert {c["status"] for c in readiness["components"].values()} == {"up"}
+            # Both worker processes report in (readiness needed only the first).
+            assert wait_for(lambda: _live_workers(stack.base) == "2 live", timeout_s=60)
             me = httpx.get(f"{stack.base}/me", headers={"Authorization": f"Bearer {key}"})
             assert me.status_code == 200
             assert me.json()["roles"] == ["admin"]

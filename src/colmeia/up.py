@@ -112,7 +112,8 @@ def run(settings: Settings) -> int:
             group.spawn("sim-llm", "sim-llm", "--port", str(settings.llm.simulated_port))
         elif settings.uses_local_model:
             group.spawn("smollm2", "smollm2", "--port", str(settings.llm.simulated_port))
-        group.spawn("worker", "worker")
+        for index in range(settings.worker.processes):
+            group.spawn(f"worker-{index + 1}", "worker")
         group.spawn("api", "api")
         # While the children import and start (seconds of mostly one core), load what is
         # missing of the demo company on the other; it is in place before the ready line.
