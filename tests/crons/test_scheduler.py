@@ -10,9 +10,11 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import redis as redis_sync
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from sqlalchemy import select
 
@@ -104,9 +106,15 @@ async def _next_run_date(sessionmaker: Sessionmaker, cron_id: uuid.UUID) -> date
         return cron.next_run_date
 
 
+def _occurrences(outcome: str) -> float:
+    return REGISTRY.get_sample_value("colmeia_cron_occurrences_total", {"outcome": outcome}) or 0
+
+
 async def test_replicas_ticking_at_once_create_one_run(stack: Stack) -> None:
     owned = await _due_cron(stack.sessionmaker)
+    before = _occurrences("created")
     created = await asyncio.gather(*(stack.scheduler().tick() for _ in range(3)))
+    assert _occurrences("created") == before + 1
     mine = [run_id for ticked in created for run_id in ticked]
     (run,) = await _runs_on(stack.sessionmaker, owned.thread_id)
     assert run.id in mine
@@ -126,9 +134,11 @@ async def test_an_occurrence_that_cannot_run_is_skipped_once(
         busy = Run(tenant_id=cron.tenant_id, thread_id=owned.thread_id,
                    assistant_id=cron.assistant_id, kwargs={}, status=RunStatus.running)  # fmt: skip
         session.add(busy)
+    before = _occurrences("skipped")
     with caplog.at_level(logging.WARNING, logger="colmeia.crons"):
         assert await stack.scheduler().tick() == []
     assert f"cron {owned.cron_id} skipped a run" in caplog.text
+    assert _occurrences("skipped") == before + 1
     assert len(await _runs_on(stack.sessionmaker, owned.thread_id)) == 1  # only the busy one
     assert await _next_run_date(stack.sessionmaker, owned.cron_id) > utc_now()
 
@@ -153,3 +163,26 @@ async def test_a_cron_of_a_deactivated_user_does_not_fire(stack: Stack) -> None:
         user.is_active = False
     assert await stack.scheduler().tick() == []
     assert await _runs_on(stack.sessionmaker, owned.thread_id) == []
+
+
+async def test_a_failing_tick_is_counted_and_the_scheduler_keeps_going(
+    stack: Stack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def failures() -> float:
+        return REGISTRY.get_sample_value("colmeia_cron_tick_failures_total") or 0
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'colmeia.db'}")  # no such dir
+    scheduler = CronScheduler(
+        make_sessionmaker(engine), set, stack.events, stack.queue, RunPolicy()
+    )
+    before = failures()
+    try:
+        with caplog.at_level(logging.ERROR, logger="colmeia.crons"):
+            async with scheduler.running(0.05):
+                deadline = asyncio.get_running_loop().time() + 10
+                while failures() < before + 2 and asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(0.05)
+    finally:
+        await engine.dispose()
+    assert failures() >= before + 2  # ticked again after the first failure
+    assert "cron scheduler tick failed" in caplog.text

@@ -29,6 +29,8 @@ FAMILIES = {
     "colmeia_run_lease_recoveries",
     "colmeia_dead_letters",
     "colmeia_celery_tasks",
+    "colmeia_cron_occurrences",
+    "colmeia_cron_tick_failures",
     "colmeia_llm_calls",
     "colmeia_llm_tokens",
     "colmeia_llm_cost_usd",

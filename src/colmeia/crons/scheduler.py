@@ -31,6 +31,7 @@ from colmeia.runs.events import RunEvents
 from colmeia.runs.policy import RunPolicy
 from colmeia.runs.schemas import RunCreate
 from colmeia.runs.service import run as run_service
+from colmeia.telemetry.metrics import CRON_OCCURRENCES, CRON_TICK_FAILURES
 from colmeia.worker.enqueue import JobQueue
 
 logger = logging.getLogger("colmeia.crons")
@@ -81,7 +82,9 @@ class CronScheduler:
             logger.warning("cron %s skipped a run: %s", cron.id, error)
             async with unit_of_work(self.sessionmaker) as session:
                 await CronRepository(session).claim(cron, following)
+            CRON_OCCURRENCES.labels(outcome="skipped").inc()
             return None
+        CRON_OCCURRENCES.labels(outcome="created").inc()
         await after.flush(self.queue)
         logger.info("cron %s created run %s; next at %s", cron.id, run.id, following.isoformat())
         return run.id
@@ -95,6 +98,7 @@ class CronScheduler:
             try:
                 await self.tick()
             except Exception:  # keep scheduling through database or broker outages
+                CRON_TICK_FAILURES.inc()
                 logger.exception("cron scheduler tick failed")
             await asyncio.sleep(interval_s)
 

@@ -64,6 +64,14 @@ LEASE_RECOVERIES = Counter(
 )
 DEAD_LETTERS = Counter("colmeia_dead_letters", "Runs moved to the dead-letter list", ["reason"])
 TASKS = Counter("colmeia_celery_tasks", "Celery tasks finished", ["task", "state"])
+CRON_OCCURRENCES = Counter(
+    "colmeia_cron_occurrences",
+    "Cron occurrences this replica won: a run created, or skipped (thread busy, user gone…)",
+    ["outcome"],
+)
+CRON_TICK_FAILURES = Counter(
+    "colmeia_cron_tick_failures", "Scheduler ticks that failed (database or broker down)"
+)
 
 # LLM gateway
 LLM_CALLS = Counter("colmeia_llm_calls", "LLM calls", ["model", "agent", "outcome"])
@@ -98,6 +106,8 @@ DECLARED: tuple[MetricWrapperBase, ...] = (
     LEASE_RECOVERIES,
     DEAD_LETTERS,
     TASKS,
+    CRON_OCCURRENCES,
+    CRON_TICK_FAILURES,
     LLM_CALLS,
     LLM_TOKENS,
     LLM_COST,
