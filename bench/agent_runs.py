@@ -2,9 +2,9 @@
 
 One API process and ``colmeia worker`` processes (as many as ``colmeia up`` starts on this
 machine, and one alone), a SQLite ledger (or a fresh PostgreSQL database with
-``--database-url``), an embedded Redis (or
-``COLMEIA_TEST_REDIS_URL``), and the simulated LLM with 50 ms to first token, serving the
-example ``chat`` graph (one ChatOpenAI call per run). Measured in the same run:
+``--database-url``), an embedded Redis (or ``COLMEIA_TEST_REDIS_URL``), and the simulated LLM
+with 50 ms to first token, serving the example ``chat`` graph (one ChatOpenAI call per run).
+Measured in the same run:
 
 - the baseline: the same ChatOpenAI call made directly (the LLM time every run must pay);
 - ``runs.wait`` latency p50/p95 at concurrency 1 and 16, and the overhead beyond LLM time;

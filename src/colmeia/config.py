@@ -72,9 +72,10 @@ class WorkerSettings(BaseModel):
     concurrency: int = Field(default=16, ge=1)
     processes: int = Field(default_factory=lambda: min(_usable_cpus(), 4), ge=1)
     """Worker processes ``colmeia up`` starts. Runs are I/O-bound but each costs CPU in one
-    interpreter (graph, callbacks, ledger writes), so one process tops out at one core:
-    measured on 2 cores, two processes did 25.6 runs/s against 16.8 for one. Default: one per
-    usable CPU, at most 4 (each holds its own graphs and connections)."""
+    interpreter (graph, callbacks, ledger writes), so one process tops out at one core. On 2
+    cores, shared with the API and PostgreSQL, two processes did 1.03-1.5x the runs/s of one
+    over five runs of ``bench/agent_runs.py``, and lower latency at 16 concurrent runs. Default:
+    one per usable CPU, at most 4 (each holds its own graphs and connections)."""
     heartbeat_interval_s: float = Field(default=5.0, gt=0)
     heartbeat_ttl_s: float = Field(default=20.0, gt=0)
     """A worker whose last heartbeat is older than this counts as gone for readiness."""
