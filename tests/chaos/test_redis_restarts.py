@@ -24,7 +24,13 @@ from tests.fixtures.live import live_api, wait_for
 
 # Seconds on an idle 2-core runner; on a loaded machine processes start and run several times
 # slower, so the scenario gets more than the suite's default 300 s before it is called hung.
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.serial,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.timeout(600),
+]
 
 RUNS = 200
 WAVES = 4

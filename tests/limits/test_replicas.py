@@ -21,7 +21,7 @@ from tests.fixtures.live import wait_for
 from tests.fixtures.people import Person, create_person
 from tests.limits.replicas import api_replicas, offer, worst_window
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 LIMIT, WINDOW_S = 20, 5
 OFFERED, DURATION_S = 200, 10.0
