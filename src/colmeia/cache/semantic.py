@@ -206,21 +206,13 @@ class SemanticCache:
             await self.index.remove(scope_key, ids)
 
     async def _lookup(self, scope: CacheScope, prompt: str) -> tuple[CacheHit | None, bool]:
-        """The hit, and whether the verifier turned candidates down.
-
-        The prompt is embedded while the exact tier is read: most lookups miss it, and then
-        the embedding is ready one round trip sooner. An exact hit drops the embedding (its
-        thread finishes unobserved), trading a few ms of spare CPU for that round trip."""
-        embedding = asyncio.ensure_future(asyncio.to_thread(self.embedder.embed_one, prompt))
-        try:
-            exact = await self._exact(scope, prompt)
-        except BaseException:
-            embedding.cancel()
-            raise
-        if exact is not None:
-            embedding.cancel()
-            return exact, False
-        vector = await embedding
+        """The hit, and whether the verifier turned candidates down."""
+        exact_id = await self.records.exact_id(scope.key, prompt)
+        if exact_id is not None:
+            (entry,) = await self.records.get_many([exact_id])
+            if entry is not None and _belongs(entry, scope):
+                return _hit(entry, "exact", 1.0), False
+        vector = await asyncio.to_thread(self.embedder.embed_one, prompt)
         ids = await self.index.search(scope.key, vector, self.config.top_k)
         entries = await self.records.get_many(ids)
         gone = [i for i, e in zip(ids, entries, strict=True) if e is None]
@@ -240,15 +232,6 @@ class SemanticCache:
         finally:
             _MEMO_ONLY.active = False
         return await asyncio.to_thread(self._verified, scope, prompt, vector, live)
-
-    async def _exact(self, scope: CacheScope, prompt: str) -> CacheHit | None:
-        exact_id = await self.records.exact_id(scope.key, prompt)
-        if exact_id is None:
-            return None
-        (entry,) = await self.records.get_many([exact_id])
-        if entry is not None and _belongs(entry, scope):
-            return _hit(entry, "exact", 1.0)
-        return None
 
     def _verified(
         self, scope: CacheScope, prompt: str, vector: Array, entries: list[Entry]
