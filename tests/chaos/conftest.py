@@ -44,6 +44,17 @@ RUNS_SETTINGS: dict[str, float] = {
     "max_attempts": 20,
 }
 WORKER_CONCURRENCY = 8
+SCENARIO_MARKS = [
+    pytest.mark.slow,
+    pytest.mark.serial,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.timeout(600),
+]
+"""Every chaos scenario's marks. ``serial``: judged against recovery bounds, so `./dev test` runs
+them alone, after the parallel phase. The timeout: on a loaded machine processes start and run
+several times slower, so a scenario gets more than the suite's default 300 s before it is
+called hung."""
 PROMPT = "apply the effect to the ledger"
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]

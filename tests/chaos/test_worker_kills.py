@@ -21,24 +21,15 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
 from tests.chaos import ledger
 from tests.chaos.checks import assert_exactly_once, reentries
-from tests.chaos.conftest import Chaos, Figures, run_body, submit
+from tests.chaos.conftest import SCENARIO_MARKS, Chaos, Figures, run_body, submit
 from tests.chaos.processes import lease_owner, pause
 from tests.fixtures.live import live_api, wait_for
 
-# Seconds on an idle 2-core runner; on a loaded machine processes start and run several times
-# slower, so the scenario gets more than the suite's default 300 s before it is called hung.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.serial,
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.timeout(600),
-]
+pytestmark = SCENARIO_MARKS
 
+# Seconds on an idle 2-core runner.
 RUNS = 300
 WORKERS = 3
 KILL_EVERY_S = 2.0
