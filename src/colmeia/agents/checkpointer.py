@@ -12,13 +12,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
-import psycopg
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from sqlalchemy.engine import make_url
 
-from colmeia.agents.postgres_pool import langgraph_pool
+from colmeia.agents.postgres_pool import langgraph_pool, set_up_in_turn
 
 Checkpointer = BaseCheckpointSaver[str]
 
@@ -57,35 +56,5 @@ async def open_checkpointer(
         # burst of 600 runs a no-op graph spent ~250 ms per run waiting on it. Pooled
         # connections are independent; let as many operations run as there are connections.
         saver_pg.lock = asyncio.Semaphore(pool_size)  # type: ignore[assignment]
-        await _set_up_serialised(saver_pg, conninfo)
+        await set_up_in_turn(saver_pg.setup, conninfo)
         yield saver_pg
-
-
-SETUP_LOCK_KEY = 0x636F6C6D65696101
-"""A PostgreSQL advisory lock key ("colmeia" + 1) held while the checkpoint tables are set up."""
-SETUP_LOCK_POLL_S = 0.05
-
-
-async def _set_up_serialised(saver: AsyncPostgresSaver, conninfo: str) -> None:
-    """``saver.setup()`` under an advisory lock, on a connection of its own.
-
-    Every API replica and worker runs the setup when it starts; on a fresh database two of them
-    racing each insert the same row of ``checkpoint_migrations`` and the loser fails to start
-    (seen: an API and a worker started together). The lock makes them take turns; the next one
-    finds the migrations applied and does nothing. Waiting is a poll of
-    ``pg_try_advisory_lock``, not a blocking ``pg_advisory_lock``: the setup creates indexes
-    CONCURRENTLY, which waits for every statement in flight, a blocked lock call included.
-    """
-    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as holder:
-        while not await _try_lock(holder):
-            await asyncio.sleep(SETUP_LOCK_POLL_S)
-        try:
-            await saver.setup()
-        finally:
-            await holder.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
-
-
-async def _try_lock(connection: psycopg.AsyncConnection[tuple[bool]]) -> bool:
-    cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (SETUP_LOCK_KEY,))
-    row = await cursor.fetchone()
-    return bool(row and row[0])

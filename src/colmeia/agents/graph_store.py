@@ -21,7 +21,7 @@ from langgraph.store.postgres.aio import AsyncPostgresStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from colmeia.agents.checkpointer import postgres_conninfo
-from colmeia.agents.postgres_pool import langgraph_pool
+from colmeia.agents.postgres_pool import langgraph_pool, set_up_in_turn
 
 TTL = TTLConfig(refresh_on_read=True, sweep_interval_minutes=1)
 """LangGraph Server's TTL behaviour: reads refresh a TTL, expired items swept every minute."""
@@ -71,7 +71,7 @@ async def open_graph_store(
         return
     async with langgraph_pool(conninfo, pool_size) as pool:
         store_pg = AsyncPostgresStore(pool, ttl=TTL)  # type: ignore[arg-type]
-        await store_pg.setup()
+        await set_up_in_turn(store_pg.setup, conninfo)  # see set_up_in_turn
         async with _sweeping(store_pg):
             yield store_pg
 
