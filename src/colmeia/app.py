@@ -35,6 +35,7 @@ from colmeia.health.service import ReadinessTargets
 from colmeia.keys.endpoints import router as keys_router
 from colmeia.kit.body_limit import BodySizeLimitMiddleware
 from colmeia.kit.cors import cors_options
+from colmeia.kit.heap import startup_objects_frozen
 from colmeia.kit.security_headers import SecurityHeadersMiddleware
 from colmeia.limits.deps import Limiter
 from colmeia.limits.middleware import RateLimitHeadersMiddleware
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         agents = await open_agent_protocol(settings, sessionmaker, redis, redis_url)
         try:
-            yield {
+            state: State = {
                 "graphs": agents.graphs,
                 "run_events": agents.run_events,
                 "job_queue": agents.job_queue,
@@ -166,6 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "gateway": metering.gateway,
                 "cache": cache,
             }
+            with startup_objects_frozen():  # after the last start-up object is built
+                yield state
         finally:
             await agents.aclose()
             flusher.cancel()

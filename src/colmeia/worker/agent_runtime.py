@@ -31,6 +31,7 @@ from colmeia.cache.llm_cache import RunScopedCache
 from colmeia.cache.runtime import CacheRuntime
 from colmeia.config import Settings
 from colmeia.db import create_engine, make_sessionmaker
+from colmeia.kit.heap import startup_objects_frozen
 from colmeia.redis import create_redis
 from colmeia.runs.events import RunEvents
 from colmeia.runs.executor import ExecutionContext
@@ -157,4 +158,5 @@ class AgentRuntime:
         )
         reaper = Reaper(context.sessionmaker, context.events, context.queue, context.policy)
         await self._stack.enter_async_context(reaper.running())
+        self._stack.enter_context(startup_objects_frozen())  # everything above lives as long
         return context
