@@ -34,7 +34,12 @@ RUNS = 300
 WORKERS = 3
 KILL_EVERY_S = 2.0
 BATCH = 10
-BATCH_EVERY_S = 0.5
+BATCH_EVERY_S = 1.0
+STEP_S = 0.2
+"""Each node's sleep. A worker is a victim only while it holds a run, so the runs must stay in
+flight: with 0.05 s steps and 15 s of feeding, workers that kept up with the feed sat idle at
+most ticks (9 kills, then 7 when fed more slowly). 0.2 s steps fed over 30 s keep every worker
+busy through the whole feed."""
 MIN_KILLS = 10
 MIN_FINISHED = 4
 CHAOS_LIMIT_S = 150.0
@@ -58,7 +63,7 @@ def test_300_runs_survive_a_worker_sigkill_every_2s(chaos: Chaos, figures: Figur
 
         def feed() -> None:
             for _ in range(RUNS // BATCH):
-                runs.extend(submit(url, chaos.key, [run_body(step_s=0.05)] * BATCH))
+                runs.extend(submit(url, chaos.key, [run_body(step_s=STEP_S)] * BATCH))
                 pause(BATCH_EVERY_S)
 
         feeder = threading.Thread(target=feed, name="chaos-feed")
