@@ -71,7 +71,7 @@ async def open_graph_store(
         return
     async with langgraph_pool(conninfo, pool_size) as pool:
         store_pg = AsyncPostgresStore(pool, ttl=TTL)  # type: ignore[arg-type]
-        await set_up_in_turn(store_pg.setup, conninfo)  # see set_up_in_turn
+        await set_up_in_turn(store_pg.setup, conninfo)
         async with _sweeping(store_pg):
             yield store_pg
 
