@@ -3,9 +3,9 @@
 1. Overhead: the same ``GET /me`` (API key, real DB lookup) against two ``colmeia api``
    processes in the same run, one with limits on and one with limits off, requests
    interleaved so drift hits both equally; plus the limiter check alone (hit + window
-   stats on Redis: two round trips), on a window holding every hit of the run and at the
-   default user limit, against one Redis ``PING`` from the same client. Target: ≤ 0.5 ms p50
-   per request.
+   stats on Redis: limits' two moving-window scripts in one round trip), on a window holding
+   every hit of the run and at the default user limit, against one Redis ``PING`` from the
+   same client. Target: ≤ 0.5 ms p50 per request.
 2. Replicas: three ``colmeia api`` processes on one Redis, one key limited to 100/minute,
    1,000 requests offered evenly over 60 s → at most 101 accepted in any 60 s window.
 """
@@ -19,9 +19,12 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
-from limits import parse
+from limits import RateLimitItem, parse
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from tests.fixtures.people import create_person
 from tests.limits.replicas import api_process, api_replicas, offer, worst_window
 
@@ -29,7 +32,7 @@ from bench.report import percentile, summary, write_section
 from colmeia import migrations
 from colmeia.config import LimitsSettings, Settings
 from colmeia.embedded.redis_server import EmbeddedRedis
-from colmeia.limits.service import RateLimitService
+from colmeia.limits.service import KEY_PREFIX, RateLimitService
 from colmeia.redis import create_redis
 
 REQUESTS, WARMUP = 2_000, 200
@@ -49,15 +52,26 @@ async def _timed(call: Callable[[int], Awaitable[object]]) -> list[float]:
 async def _check_latencies(redis_url: str) -> dict[str, list[float]]:
     """The limiter check on a window holding every hit of the run, and at the default user
     limit on keys below it; with one Redis PING from the same client as the floor (the check
-    is two round trips: the moving-window hit, then its stats)."""
+    is one round trip: the moving-window hit and its stats, pipelined), and as the baseline
+    the same check through ``limits``' API (``hit``, then ``get_window_stats``)."""
     redis = create_redis(redis_url)
     service = RateLimitService(redis)
+    options: dict[str, Any] = {"connection_pool": redis.connection_pool}
+    library = MovingWindowRateLimiter(
+        RedisStorage("async+redis://", implementation="redispy", key_prefix=KEY_PREFIX, **options)
+    )
     busy, default = parse("1000000/minute"), parse(LimitsSettings().user)
     keys = (REQUESTS + WARMUP) // (default.amount // 2)  # each key ends about half full
+
+    async def two_calls(item: RateLimitItem, identity: str) -> None:
+        await library.hit(item, identity)
+        await library.get_window_stats(item, identity)
+
     try:
         return {
             "ping": await _timed(lambda _: redis.ping()),
             "busy": await _timed(lambda _: service.hit(busy, "bench:busy", fail_open=False)),
+            "library": await _timed(lambda _: two_calls(busy, "bench:library")),
             "default": await _timed(
                 lambda index: service.hit(default, f"bench:default:{index % keys}", fail_open=False)
             ),
@@ -142,6 +156,7 @@ def _report(
         summary(check["busy"]),
         summary(check["default"]),
     )
+    library_p50, library_p95 = summary(check["library"])
     default = LimitsSettings().user
     rows = [
         f"| Redis `PING` from the same client (one round trip: the floor) | {ping_p50:.3f} "
@@ -152,6 +167,10 @@ def _report(
         f"| {default_p50:.3f} | {default_p95:.3f} |",
         f"| check ÷ one round trip (window of {REQUESTS + WARMUP} hits) "
         f"| {busy_p50 / ping_p50:.2f}× | {busy_p95 / ping_p95:.2f}× |",
+        f"| baseline: the same check through `limits`' API (`hit`, then `get_window_stats`: two "
+        f"round trips), window of up to {REQUESTS + WARMUP} hits "
+        f"| {library_p50:.3f} | {library_p95:.3f} |",
+        f"| check ÷ baseline | {busy_p50 / library_p50:.2f}× | {busy_p95 / library_p95:.2f}× |",
         f"| `GET /me`, limits on | {on_p50:.3f} | {on_p95:.3f} |",
         f"| `GET /me`, limits off | {off_p50:.3f} | {off_p95:.3f} |",
         f"| overhead: on − off, paired per request | {statistics.median(paired):.3f} | "
