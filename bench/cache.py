@@ -1,11 +1,11 @@
 """Semantic cache lookup latency, embedding included, at 1k / 10k / 100k entries in one scope.
 
 Both vector backends run on the embedded Redis 8 (the zero-config default): Redis vector sets
-(VSIM, Q8, EF 200) and the in-process usearch index synced from Redis. Filler entries carry
-random unit vectors (as DESIGN §4's measurements did: embedding 100k texts would take ~10 min);
-40 real questions are stored through `SemanticCache.store`, and the timed lookups are their
-paraphrases (verified semantic hits) and unrelated questions (misses), through
-`SemanticCache.lookup` — embedding, vector search, store of record and verifier.
+(VSIM, Q8, projected to 128 dims, search EF 100) and the in-process usearch index synced from
+Redis. Filler entries carry random unit vectors (as DESIGN §4's measurements did: embedding
+100k texts would take ~10 min); 40 real questions are stored through `SemanticCache.store`, and
+the timed lookups are their paraphrases (verified semantic hits) and unrelated questions
+(misses), through `SemanticCache.lookup` — embedding, vector search, store of record and verifier.
 The baseline measured in the same run is the embedding alone: the ratio shows what the cache
 adds on top of the one cost every semantic cache pays.
 
@@ -135,7 +135,8 @@ async def _run(url: str, backends: list[VectorBackend]) -> str:
     return (
         f"Embedding alone (baseline, {embedder.backend} backend, {embedder.precision}): "
         f"p50 {base50:.2f} ms, p95 {base95:.2f} ms.\n\n{header}" + "\n".join(rows) + "\n\n"
-        "`redis` = Redis 8 vector sets (VSIM, Q8, EF 200) on the embedded server; `memory` = "
+        "`redis` = Redis 8 vector sets (VSIM, Q8, projected to 128 dimensions, search EF 100) on "
+        "the embedded server; `memory` = "
         "in-process usearch HNSW (i8, EF 200) synced from Redis. Lookups: "
         f"{len(PARAPHRASES)} misspelled paraphrases of stored questions (must be verified hits) "
         f"and {len(UNRELATED)} unrelated questions, {ROUNDS} rounds, after one warm round. "
