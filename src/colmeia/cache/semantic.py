@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 
 from colmeia.cache.index import VectorIndex
 from colmeia.cache.scope import CacheScope
-from colmeia.cache.store import CacheStore, Entry, new_entry_id
+from colmeia.cache.store import CacheStore, Entry, LookupRecord, new_entry_id
 from colmeia.cache.tokens import analyse
 from colmeia.cache.verifier import Verifier
 from colmeia.embeddings.minilm import MiniLMEmbedder
@@ -36,6 +36,7 @@ from colmeia.embeddings.weights import Array
 logger = logging.getLogger(__name__)
 
 _BYPASS_LOG_INTERVAL_S = 5.0
+RECORD_DELAY_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,9 @@ class SemanticCache:
     bypassed: int = 0
     _last_bypass_log: float | None = None
     """None until the first bypass is logged (the monotonic clock starts at boot)."""
-    _recording: set[asyncio.Task[None]] = field(default_factory=set)
+    _unrecorded: dict[str, LookupRecord] = field(default_factory=dict)
+    """Lookup statistics per tenant, waiting for the recorder's next write."""
+    _recorder: asyncio.Task[None] | None = None
 
     async def lookup(self, scope: CacheScope, prompt: str) -> CacheHit | None:
         """The cached answer for ``prompt`` in ``scope``, or None (miss or Redis down)."""
@@ -139,25 +142,37 @@ class SemanticCache:
         return hit
 
     def _record(self, tenant: str, hit_id: str | None, counters: dict[str, int]) -> None:
-        """Count the lookup (and a hit's use, for eviction order) after answering: the caller
-        does not wait a round trip for its statistics. `settle` waits for the writes."""
-        task = asyncio.create_task(self._write_record(tenant, hit_id, counters))
-        self._recording.add(task)
-        task.add_done_callback(self._recording.discard)
+        """Count the lookup (and a hit's use, for eviction order) after answering, in batches:
+        the caller does not wait a round trip for its statistics, and one write every
+        `RECORD_DELAY_S` carries every lookup since the last (a write per lookup slowed the
+        next lookup by ~0.6 ms at 100k entries). `settle` waits for the writes."""
+        record = self._unrecorded.setdefault(tenant, LookupRecord())
+        record.counters.update(counters)
+        if hit_id is not None:
+            record.used[hit_id] = time.time() * 1000
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_records(), name="cache-stats")
 
-    async def _write_record(
-        self, tenant: str, hit_id: str | None, counters: dict[str, int]
-    ) -> None:
+    async def _write_records(self) -> None:
+        # Loops until nothing is left, so a lookup recorded during a write is never stranded.
+        while self._unrecorded:
+            await asyncio.sleep(RECORD_DELAY_S)
+            await self._write_unrecorded()
+
+    async def _write_unrecorded(self) -> None:
+        batch, self._unrecorded = self._unrecorded, {}
+        if not batch:
+            return
         try:
-            await self.records.record_lookup(tenant, hit_id, counters)
+            await self.records.record_lookups(batch)
         except RedisError as error:
             self._bypass("lookup", error)
 
     async def settle(self) -> None:
         """Wait for the lookup statistics still being written (shutdown, and readers that must
         see every lookup counted)."""
-        while self._recording:
-            await asyncio.gather(*self._recording)
+        while self._recorder is not None and not self._recorder.done():
+            await self._recorder
 
     async def store(
         self,
@@ -186,6 +201,8 @@ class SemanticCache:
             space=self.embedder.space,
         )
         try:
+            # This replica's hits count as uses before the store picks what to evict.
+            await self._write_unrecorded()
             evicted = await self.records.put(scope, entry, prompt, self.config.capacity_per_tenant)
             await self.index.add(scope.key, entry.id, vector)
             await self._unindex(evicted)

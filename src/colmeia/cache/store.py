@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections import Counter
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 import numpy as np
@@ -76,6 +77,14 @@ class Entry:
             usage=json.loads(fields.get(b"usage", b"{}")),
             space=fields.get(b"space", FLOAT_SPACE.encode()).decode(),
         )
+
+
+@dataclass(slots=True)
+class LookupRecord:
+    """One tenant's lookups not written yet: counters to add, and hit entries' last use (ms)."""
+
+    counters: Counter[str] = field(default_factory=Counter)
+    used: dict[str, float] = field(default_factory=dict)
 
 
 T = TypeVar("T")
@@ -171,16 +180,15 @@ class CacheStore:
             entries.append(entry if entry is not None and entry.expires_at > now else None)
         return entries
 
-    async def record_lookup(
-        self, tenant: str, hit_id: str | None, counters: Mapping[str, int]
-    ) -> None:
-        """Count a lookup and, on a hit, record the use for eviction order (LRU) — one round
-        trip. The entry's expiry time never moves."""
+    async def record_lookups(self, lookups: Mapping[str, LookupRecord]) -> None:
+        """Add up the lookups of each tenant and record the hits' use for eviction order (LRU),
+        in one round trip. An entry's expiry time never moves."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            for name, amount in counters.items():
-                pipe.hincrby(self.tenant_key(tenant, "stats"), name, amount)
-            if hit_id is not None:
-                pipe.zadd(self.tenant_key(tenant, "lru"), {hit_id: time.time() * 1000}, xx=True)
+            for tenant, record in lookups.items():
+                for name, amount in record.counters.items():
+                    pipe.hincrby(self.tenant_key(tenant, "stats"), name, amount)
+                if record.used:
+                    pipe.zadd(self.tenant_key(tenant, "lru"), record.used, xx=True)
             await pipe.execute()
 
     async def delete(self, ids: Iterable[str]) -> list[Entry]:
