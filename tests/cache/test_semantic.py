@@ -49,6 +49,25 @@ class TestTiers:
         assert stats["saved_prompt_tokens"] == 14
         assert stats["entries"] == 1
 
+    async def test_every_lookup_is_counted_across_batched_writes(
+        self, cache: SemanticCache
+    ) -> None:
+        """Concurrent lookups of two tenants, in waves that land before, during and after the
+        recorder's writes: none is lost or counted twice, each under its own tenant."""
+        scope_a, prompt = scoped(PROMPT)
+        scope_b, unrelated = scoped("Who approved the Lisbon office budget?", tenant="tenant-b")
+        await cache.store(scope_a, prompt, ANSWER, ttl_s=60)
+        for _ in range(4):
+            await asyncio.gather(
+                *(cache.lookup(scope_a, prompt) for _ in range(15)),
+                *(cache.lookup(scope_b, unrelated) for _ in range(5)),
+            )
+            await asyncio.sleep(0.03)
+        await cache.settle()
+        a, b = await cache.records.stats("tenant-a"), await cache.records.stats("tenant-b")
+        assert (a["lookups"], a["hits_exact"], a["misses"]) == (60, 60, 0)
+        assert (b["lookups"], b["hits_exact"], b["misses"]) == (20, 0, 20)
+
 
 class TestTenantIsolation:
     async def test_no_cross_tenant_hits(self, cache: SemanticCache) -> None:
