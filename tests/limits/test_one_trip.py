@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from limits import RateLimitItem, parse
 from limits.aio.storage import RedisStorage
+from limits.aio.storage.redis.bridge import RedisBridge
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
@@ -85,3 +86,17 @@ async def test_reloads_scripts_a_restarted_redis_forgot(redis: Redis) -> None:
     state = await one_trip.hit(item, identity)
     assert (state.allowed, state.remaining) == (True, 3)
     assert state.reset_at > time.time()
+
+
+async def test_a_missing_window_script_does_not_count_the_hit_twice(redis: Redis) -> None:
+    """Redis knew the acquire script but not the window script (another client loaded only
+    the one it used): the hit ran, so only the window is read again."""
+    item = parse("5/minute")
+    identity = f"half-{uuid.uuid4()}"
+    one_trip = MovingWindowInOneTrip(redis, KEY_PREFIX)
+    await redis.script_flush()
+    await redis.script_load(RedisBridge.SCRIPT_ACQUIRE_MOVING_WINDOW)
+    state = await one_trip.hit(item, identity)
+    assert (state.allowed, state.remaining) == (True, 4)
+    stats = await _library(redis).get_window_stats(item, identity)
+    assert stats.remaining == 4, "counted once"

@@ -93,24 +93,35 @@ class MovingWindowInOneTrip:
         key = f"{self._key_prefix}:{item.key_for(identity)}"
         expiry = item.get_expiry()
         now = time.time()
-        try:
-            acquired, window = await self._send(key, now, item.amount, expiry)
-        except NoScriptError:
-            # A restarted or flushed Redis forgot the scripts: load them and send again.
-            for script in (_ACQUIRE, _WINDOW):
-                await self._redis.script_load(script.source)
-            acquired, window = await self._send(key, now, item.amount, expiry)
-        start, count = (float(window[0]), int(window[1])) if window else (now, 0)
+        acquire = (_ACQUIRE, key, str(now), str(item.amount), str(expiry), "1")
+        window = (_WINDOW, key, str(now - expiry), str(item.amount))
+        acquired, stats = await self._send(acquire, window)
+        if isinstance(acquired, NoScriptError):
+            # A restarted or flushed Redis forgot the scripts, and nothing ran: load, resend.
+            await self._load_scripts()
+            acquired, stats = await self._send(acquire, window)
+        elif isinstance(stats, NoScriptError):
+            # Only the window script was missing: the hit is counted, so read the window alone.
+            await self._load_scripts()
+            (stats,) = await self._send(window)
+        for answer in (acquired, stats):
+            if isinstance(answer, Exception):
+                raise answer
+        start, count = (float(stats[0]), int(stats[1])) if stats else (now, 0)
         return WindowState(bool(acquired), item.amount - count, start + expiry)
 
-    async def _send(self, key: str, now: float, limit: int, expiry: int) -> list[Any]:
-        # Any: EVALSHA answers whatever the script returns. Numbers go as redis-py would
-        # encode them for limits (``repr``, which is ``str`` for ints and floats).
+    async def _send(self, *calls: tuple[_Script, str, *tuple[str, ...]]) -> list[Any]:
+        # Any: EVALSHA answers whatever the script returns, or the error it met. Numbers go as
+        # redis-py would encode them for limits (``repr``, which is ``str`` for ints and floats).
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.evalsha(_ACQUIRE.sha, 1, key, str(now), str(limit), str(expiry), "1")
-            pipe.evalsha(_WINDOW.sha, 1, key, str(now - expiry), str(limit))
-            answers: list[Any] = await pipe.execute()
+            for script, key, *arguments in calls:
+                pipe.evalsha(script.sha, 1, key, *arguments)
+            answers: list[Any] = await pipe.execute(raise_on_error=False)
         return answers
+
+    async def _load_scripts(self) -> None:
+        for script in (_ACQUIRE, _WINDOW):
+            await self._redis.script_load(script.source)
 
 
 class SlidingWindowCounter:
