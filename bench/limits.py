@@ -19,11 +19,9 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from tests.fixtures.people import create_person
 from tests.limits.replicas import api_process, api_replicas, offer, worst_window
@@ -32,7 +30,7 @@ from bench.report import percentile, summary, write_section
 from colmeia import migrations
 from colmeia.config import LimitsSettings, Settings
 from colmeia.embedded.redis_server import EmbeddedRedis
-from colmeia.limits.service import KEY_PREFIX, RateLimitService
+from colmeia.limits.service import RateLimitService, limits_storage
 from colmeia.redis import create_redis
 
 REQUESTS, WARMUP = 2_000, 200
@@ -56,10 +54,7 @@ async def _check_latencies(redis_url: str) -> dict[str, list[float]]:
     the same check through ``limits``' API (``hit``, then ``get_window_stats``)."""
     redis = create_redis(redis_url)
     service = RateLimitService(redis)
-    options: dict[str, Any] = {"connection_pool": redis.connection_pool}
-    library = MovingWindowRateLimiter(
-        RedisStorage("async+redis://", implementation="redispy", key_prefix=KEY_PREFIX, **options)
-    )
+    library = MovingWindowRateLimiter(limits_storage(redis))
     busy, default = parse("1000000/minute"), parse(LimitsSettings().user)
     keys = (REQUESTS + WARMUP) // (default.amount // 2)  # each key ends about half full
 

@@ -7,16 +7,14 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
 from limits.aio.storage.redis.bridge import RedisBridge
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
-from colmeia.limits.service import KEY_PREFIX, MovingWindowInOneTrip
+from colmeia.limits.service import KEY_PREFIX, MovingWindowInOneTrip, limits_storage
 
 
 @pytest.fixture
@@ -27,11 +25,7 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 
 def _library(redis: Redis) -> MovingWindowRateLimiter:
-    options: dict[str, Any] = {"connection_pool": redis.connection_pool}
-    storage = RedisStorage(
-        "async+redis://", implementation="redispy", key_prefix=KEY_PREFIX, **options
-    )
-    return MovingWindowRateLimiter(storage)
+    return MovingWindowRateLimiter(limits_storage(redis))
 
 
 async def _library_hit(

@@ -73,6 +73,8 @@ _WINDOW = _Script.of(RedisBridge.SCRIPT_MOVING_WINDOW)
 
 @dataclass(frozen=True, slots=True)
 class WindowState:
+    """A hit's outcome and the window after it, whichever strategy counted it."""
+
     allowed: bool
     remaining: int
     reset_at: float
@@ -124,16 +126,20 @@ class MovingWindowInOneTrip:
             await self._redis.script_load(script.source)
 
 
+def limits_storage(redis: Redis, key_prefix: str = KEY_PREFIX) -> RedisStorage:
+    """``limits``' Redis storage on our client's connection pool."""
+    # Any: limits types its pass-through options as scalars, but redis-py takes the pool.
+    options: dict[str, Any] = {"connection_pool": redis.connection_pool}
+    return RedisStorage(
+        "async+redis://", implementation="redispy", key_prefix=key_prefix, **options
+    )
+
+
 class SlidingWindowCounter:
     """``limits``' approximate sliding window: a hit, then its stats (two round trips)."""
 
     def __init__(self, redis: Redis, key_prefix: str) -> None:
-        # Any: limits types its pass-through options as scalars, but redis-py takes the pool.
-        options: dict[str, Any] = {"connection_pool": redis.connection_pool}
-        storage = RedisStorage(
-            "async+redis://", implementation="redispy", key_prefix=key_prefix, **options
-        )
-        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._limiter = SlidingWindowCounterRateLimiter(limits_storage(redis, key_prefix))
 
     async def hit(self, item: RateLimitItem, identity: str) -> WindowState:
         allowed = await self._limiter.hit(item, identity)
