@@ -216,7 +216,27 @@ def report(results: Results, failures: Failures, litellm_note: str) -> str:
         if count
     ]
     lines += ["", f"Failed requests (not in the percentiles): {', '.join(failed) or 'none'}."]
+    lines += _saturation_notes(results)
     return "\n".join(lines)
+
+
+def _saturation_notes(results: Results) -> list[str]:
+    """Say where the direct calls themselves queued: there the client and the simulator fill
+    the two cores, and a difference of tail percentiles measures that queue, not a gateway
+    (it can even come out negative)."""
+    saturated = []
+    for concurrency, latencies in results["direct"].items():
+        d50, d95 = summary(latencies)
+        if d50 > 2 * LATENCY_MS:
+            saturated.append(f"c={concurrency} (direct p50 {d50:.0f} ms, p95 {d95:.0f} ms)")
+    if not saturated:
+        return []
+    return [
+        "",
+        f"Saturated levels: {', '.join(saturated)}: the client and the simulated LLM already "
+        f"queue there without any gateway (a bare call takes {LATENCY_MS} ms), so their "
+        "overheads, p95 above all, measure that queue rather than the gateway.",
+    ]
 
 
 def start_litellm(
