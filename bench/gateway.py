@@ -9,9 +9,11 @@ install fails, the LiteLLM column says so.
 
 A second Colmeia process with tracing and rate limits off separates what this gateway costs
 (auth, request conversion, LangChain + provider SDK call, usage accounting) from the middleware.
+A do-nothing pass-through (`bench.passthrough`: Starlette + httpx under uvicorn) gives the floor
+of any gateway hop here: one more server, one more client call, two more process wake-ups.
 
 Overhead = a target's latency percentile minus the direct call's, at the same concurrency.
-2,000 requests per level, as the issue asks (about 12 minutes on an idle 2-core machine, where
+2,000 requests per level, as the issue asks (about 15 minutes on an idle 2-core machine, where
 client, simulator and gateways share the CPUs); run it idle, or the figures measure the load.
 """
 
@@ -190,24 +192,28 @@ def report(results: Results, failures: Failures, litellm_note: str) -> str:
         f"Simulated LLM at {LATENCY_MS} ms; non-streamed chat completion; one process per target.",
         "Colmeia: `colmeia api` (1 process) with API-key auth, rate-limit check, usage accounting",
         "and tracing on, cache off. Overhead = target percentile − direct percentile.",
+        "Floor: a do-nothing pass-through (`bench.passthrough`, Starlette + httpx, 1 process):",
+        "what one more HTTP hop costs here before a gateway does anything.",
         f"Requests per level (concurrency: count): {', '.join(f'{c}: {n}' for c, n in LEVELS)}.",
         litellm_note,
         "",
         "| concurrency | direct p50 / p95 (ms) | Colmeia overhead p50 / p95 (ms) |"
-        " Colmeia, tracing + limits off | LiteLLM overhead p50 / p95 (ms) |"
-        " Colmeia/LiteLLM overhead p50 |",
-        "|---|---|---|---|---|---|",
+        " Colmeia, tracing + limits off | do-nothing pass-through (floor) |"
+        " LiteLLM overhead p50 / p95 (ms) | Colmeia/LiteLLM overhead p50 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for concurrency, _ in LEVELS:
         d50, d95 = summary(results["direct"][concurrency])
         c50, c95 = summary(results["colmeia"][concurrency])
         b50, b95 = summary(results["bare"][concurrency])
+        f50, f95 = summary(results["floor"][concurrency])
         cells = [f"{d50:.1f} / {d95:.1f}", f"{c50 - d50:.2f} / {c95 - d95:.2f}"]
-        cells += [f"{b50 - d50:.2f} / {b95 - d95:.2f}", "n/a", "n/a"]
+        cells += [f"{b50 - d50:.2f} / {b95 - d95:.2f}", f"{f50 - d50:.2f} / {f95 - d95:.2f}"]
+        cells += ["n/a", "n/a"]
         if "litellm" in results:
             l50, l95 = summary(results["litellm"][concurrency])
-            cells[3] = f"{l50 - d50:.2f} / {l95 - d95:.2f}"
-            cells[4] = f"{(c50 - d50) / (l50 - d50):.2f}" if l50 - d50 > 0 else "n/a"
+            cells[4] = f"{l50 - d50:.2f} / {l95 - d95:.2f}"
+            cells[5] = f"{(c50 - d50) / (l50 - d50):.2f}" if l50 - d50 > 0 else "n/a"
         lines.append(f"| {concurrency} | " + " | ".join(cells) + " |")
     failed = [
         f"{name} at c={concurrency}: {count}"
@@ -237,6 +243,16 @@ def _saturation_notes(results: Results) -> list[str]:
         f"queue there without any gateway (a bare call takes {LATENCY_MS} ms), so their "
         "overheads, p95 above all, measure that queue rather than the gateway.",
     ]
+
+
+def start_passthrough(stack: ExitStack, sim_url: str) -> tuple[str, dict[str, str]]:
+    """The do-nothing gateway in front of the same upstream: its URL and (no) headers."""
+    port = free_port()
+    argv = [sys.executable, "-m", "uvicorn", "bench.passthrough:app", "--port", str(port)]
+    argv += ["--log-level", "warning"]
+    env = {**os.environ, "PASSTHROUGH_UPSTREAM": sim_url}
+    stack.enter_context(process(argv, f"http://127.0.0.1:{port}/health", env))
+    return f"http://127.0.0.1:{port}/v1/chat/completions", {}
 
 
 def start_litellm(
@@ -281,6 +297,7 @@ def main() -> None:
             child_env = {**env, **extra, "COLMEIA_SERVER__PORT": str(port)}
             stack.enter_context(process([*colmeia, "api"], f"{api}/healthz", child_env))
             targets[name] = (f"{api}/v1/chat/completions", auth)
+        targets["floor"] = start_passthrough(stack, sim_url)
         note = start_litellm(stack, tmp, sim_url, targets)
         results, failures = run_levels(targets)
     write_section("gateway", report(results, failures, note))
