@@ -69,6 +69,7 @@ def api(
         access_log=False,
         log_config=uvicorn_log_config(settings.log_level),
         limit_max_requests=None,
+        timeout_keep_alive=settings.server.keep_alive_s,
         # X-Forwarded-For is believed only from COLMEIA_LIMITS__TRUSTED_PROXIES.
         proxy_headers=False,
     )

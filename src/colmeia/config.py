@@ -41,6 +41,11 @@ class ServerSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Request bodies larger than this are refused with 413 before they are read in full."""
+    keep_alive_s: int = Field(default=75, ge=1)
+    """How long an idle client connection stays open. Above the idle time of the clients and
+    load balancers in front (httpx keeps a connection 5 s, AWS ALB 60 s): uvicorn's own 5 s
+    default races them, and a request sent as the server closes the connection is lost
+    (measured: 4 of 20,000 gateway requests at 64 in flight got a reset)."""
 
 
 class DatabaseSettings(BaseModel):
