@@ -17,10 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from colmeia import migrations
 from colmeia.config import Settings
-from tests.conftest import TEST_SECRET
-from tests.limits.replicas import api_process
+from tests.limits.replicas import api_process, sqlite_settings
 
 pytestmark = pytest.mark.slow
 
@@ -29,15 +27,7 @@ REQUEST = b"GET /healthz HTTP/1.1\r\nHost: colmeia\r\n\r\n"
 
 @pytest.fixture
 def settings(tmp_path: Path, redis_url: str) -> Settings:
-    database = f"sqlite:///{tmp_path / 'colmeia.db'}"
-    migrations.upgrade(database)
-    return Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        database={"url": database},
-        redis={"url": redis_url},
-        auth={"secret_key": TEST_SECRET},
-    )
+    return sqlite_settings(tmp_path, redis_url)
 
 
 @contextmanager

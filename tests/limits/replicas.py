@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
+from colmeia import migrations
 from colmeia.config import Settings
+from tests.conftest import TEST_SECRET
 from tests.fixtures.backends import free_port
 from tests.fixtures.live import settings_env
 
@@ -26,6 +29,21 @@ class Outcome:
     received_at: float
     status: int
     headers: dict[str, str]
+
+
+def sqlite_settings(directory: Path, redis_url: str) -> Settings:
+    """Settings for `api_process` on a migrated SQLite database in ``directory``: these tests
+    are about the process and Redis, and API processes start slowly, so they do not repeat on
+    PostgreSQL (the DB paths they touch are covered on both elsewhere)."""
+    database = f"sqlite:///{directory / 'colmeia.db'}"
+    migrations.upgrade(database)
+    return Settings(
+        _env_file=None,
+        data_dir=directory / "data",
+        database={"url": database},
+        redis={"url": redis_url},
+        auth={"secret_key": TEST_SECRET},
+    )
 
 
 @contextmanager

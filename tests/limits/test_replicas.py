@@ -13,13 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from colmeia import migrations
 from colmeia.config import Settings
 from colmeia.models import Role
-from tests.conftest import TEST_SECRET
 from tests.fixtures.live import wait_for
 from tests.fixtures.people import Person, create_person
-from tests.limits.replicas import api_replicas, offer, worst_window
+from tests.limits.replicas import api_replicas, offer, sqlite_settings, worst_window
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
@@ -29,17 +27,7 @@ OFFERED, DURATION_S = 200, 10.0
 
 @pytest.fixture
 def settings(tmp_path: Path, redis_url: str) -> Settings:
-    """One SQLite database: this test is about Redis, and API processes start slowly, so it
-    does not repeat on PostgreSQL (the DB paths it touches are covered on both elsewhere)."""
-    database = f"sqlite:///{tmp_path / 'colmeia.db'}"
-    migrations.upgrade(database)
-    return Settings(
-        _env_file=None,
-        data_dir=tmp_path / "data",
-        database={"url": database},
-        redis={"url": redis_url},
-        auth={"secret_key": TEST_SECRET},
-    )
+    return sqlite_settings(tmp_path, redis_url)
 
 
 def test_three_replicas_share_one_window(settings: Settings) -> None:
