@@ -55,7 +55,10 @@ def exchange(sock: socket.socket) -> bytes:
             if line.lower().startswith(b"content-length:")
         )
         while len(body) < length:
-            body += sock.recv(4096)
+            chunk = sock.recv(4096)
+            if not chunk:
+                return b""
+            body += chunk
     except ConnectionResetError:
         return b""
     return head.split(b"\r\n", 1)[0]
