@@ -73,8 +73,12 @@ async def get_model(model_id: str) -> JSONResponse:
 
 @control.get("/attempts/{key}", dependencies=[Depends(require_api_key)])
 async def attempts(key: str, state: StateDep) -> JSONResponse:
-    """How many requests arrived under a `x-sim-fault-key` (counted in this process only)."""
-    return JSONResponse({"key": key, "attempts": state.faults.attempts(key)})
+    """How many requests arrived under a `x-sim-fault-key` (counted in this process only), and
+    the ``User-Agent`` values they came with."""
+    faults = state.faults
+    return JSONResponse(
+        {"key": key, "attempts": faults.attempts(key), "clients": faults.clients(key)}
+    )
 
 
 @control.get("/health")

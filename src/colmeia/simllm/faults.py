@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -49,6 +49,7 @@ class FaultState:
     def __init__(self, seed: int) -> None:
         self._rng = random.Random(seed)
         self._attempts: Counter[str] = Counter()
+        self._clients: defaultdict[str, set[str]] = defaultdict(set)
 
     def draw(self, config: SimLLMConfig) -> Fault | None:
         """A fault at the configured rates; no RNG draw at all when every rate is zero."""
@@ -67,10 +68,16 @@ class FaultState:
             roll -= rate
         return None
 
-    def count_attempt(self, key: str) -> int:
-        """Record one more attempt under `key` and return its number, starting at 1."""
+    def count_attempt(self, key: str, client: str = "") -> int:
+        """Record one more attempt under `key` (and the ``User-Agent`` that made it, so a test
+        can tell which client library called) and return its number, starting at 1."""
         self._attempts[key] += 1
+        self._clients[key].add(client)
         return self._attempts[key]
+
+    def clients(self, key: str) -> list[str]:
+        """The ``User-Agent`` headers of the attempts under `key`."""
+        return sorted(self._clients.get(key, ()))
 
     def attempts(self, key: str) -> int:
         """How many attempts were recorded under `key`."""
@@ -96,7 +103,8 @@ def plan(
     fail_times = sim_headers.read_int(headers, sim_headers.FAIL_TIMES)
     attempt: int | None = None
     if fail_times is not None:
-        attempt = state.count_attempt(headers.get(sim_headers.FAULT_KEY) or body_key)
+        key = headers.get(sim_headers.FAULT_KEY) or body_key
+        attempt = state.count_attempt(key, headers.get("user-agent", ""))
         fault = (requested or Fault.SERVER_ERROR) if attempt <= fail_times else None
     else:
         fault = requested or state.draw(config)
