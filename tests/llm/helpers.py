@@ -99,6 +99,13 @@ def attempts(sim_url: str, key: str) -> int:
     return count
 
 
+def clients(sim_url: str, key: str) -> list[str]:
+    """The ``User-Agent`` values of the requests the simulator saw under a fault key."""
+    url = f"{sim_url.removesuffix('/v1')}/sim/attempts/{key}"
+    seen: list[str] = httpx.get(url).json()["clients"]
+    return seen
+
+
 def faulty(kind: str, fail_times: int | None = None, **extra: str) -> tuple[str, dict[str, str]]:
     """Simulator headers injecting ``kind`` (with a fresh fault key to count attempts)."""
     key = uuid.uuid4().hex

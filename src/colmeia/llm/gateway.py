@@ -27,6 +27,7 @@ from colmeia.config import LLMSettings
 from colmeia.llm import hooks as hook_chain
 from colmeia.llm.context import CallContext
 from colmeia.llm.hooks import CachedResponse, CallOutcome, CallRequest, GatewayHook
+from colmeia.llm.passthrough import OpenAIPassthrough, serves
 from colmeia.llm.prices import TokenCounts, cost_nusd
 from colmeia.llm.registry import ModelRegistry, ModelSpec
 from colmeia.llm.retrying import Exhausted, RetryPolicy
@@ -53,6 +54,7 @@ class Gateway:
         self.sink = sink
         self.hooks = tuple(hooks)
         self.retry = retry or RetryPolicy(max_wait_s=registry.settings.retry_max_wait_s)
+        self.passthrough = OpenAIPassthrough()
         self.loop: asyncio.AbstractEventLoop | None = _running_loop()
         """The loop the gateway serves on, so sync callers in other threads can reach it
         (provider clients and hooks hold loop-bound connections)."""
@@ -75,6 +77,7 @@ class Gateway:
     async def aclose(self) -> None:
         """Release provider connections (the composition root's shutdown)."""
         await self.registry.aclose()
+        await self.passthrough.aclose()
 
     def chat_model(
         self, name: str | None = None, context: CallContext | None = None
@@ -98,8 +101,12 @@ class Gateway:
         context: CallContext,
         *,
         streaming: bool = False,
+        wire: Mapping[str, object] | None = None,
     ) -> CallRequest:
-        """Describe one call for the hooks (an offline estimate of its prompt included)."""
+        """Describe one call for the hooks (an offline estimate of its prompt included).
+
+        ``wire``: the same call as an OpenAI request body, when the caller sent one; models
+        of OpenAI-compatible providers are then called with it directly (`passthrough`)."""
         limit = params.get("max_completion_tokens") or params.get("max_tokens")
         return CallRequest(
             call_id=uuid.uuid4(),
@@ -110,6 +117,7 @@ class Gateway:
             estimated_input_tokens=estimate_messages(messages, params.get("tools")),
             max_output_tokens=limit if isinstance(limit, int) else None,
             streaming=streaming,
+            wire=wire,
         )
 
     async def generate(self, request: CallRequest) -> ChatResult:
@@ -153,6 +161,8 @@ class Gateway:
 
     async def _call_chain(self, request: CallRequest) -> CallOutcome:
         async def attempt(spec: ModelSpec) -> AIMessage:
+            if request.wire is not None and serves(spec):
+                return await self.passthrough.complete(spec, request.wire)
             model = self.registry.chat_model(spec)
             stop = request.params.get("stop")
             params = {k: v for k, v in request.params.items() if k != "stop"}

@@ -47,6 +47,9 @@ class CallRequest:
     estimated_input_tokens: int
     max_output_tokens: int | None
     streaming: bool
+    wire: Mapping[str, object] | None = None
+    """The caller's request body in OpenAI's format (``/v1/chat/completions``), when it came as
+    one: an OpenAI-compatible model is sent it as is (`colmeia.llm.passthrough`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+import aiohttp
 import httpx
 import openai
 
@@ -34,7 +35,12 @@ _TIMEOUTS: tuple[type[BaseException], ...] = (
     httpx.TimeoutException,
     TimeoutError,
 )
-_CONNECTION: tuple[type[BaseException], ...] = (openai.APIConnectionError, httpx.TransportError)
+_CONNECTION: tuple[type[BaseException], ...] = (
+    openai.APIConnectionError,
+    httpx.TransportError,
+    aiohttp.ClientConnectionError,  # the pass-through's client (`colmeia.llm.passthrough`)
+    aiohttp.ClientPayloadError,
+)
 
 
 def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -73,9 +79,12 @@ def classify(error: BaseException) -> Failure | None:
         return Failure("timeout", message="the provider did not answer in time")
     if isinstance(error, connection):
         return Failure("connection", message="could not reach the provider")
-    # Duck-typed: SDKs ship their own httpx flavour (openai 3 uses ``httpx2``).
+    # Duck-typed: SDKs ship their own httpx flavour (openai 3 uses ``httpx2``); the
+    # pass-through's `UpstreamStatus` carries the headers itself.
     status = getattr(error, "status_code", None)
     headers = getattr(getattr(error, "response", None), "headers", None)
+    if headers is None:
+        headers = getattr(error, "headers", None)
     if not isinstance(status, int) or headers is None:
         return None
     message = _provider_message(error)

@@ -42,9 +42,10 @@ class ChatService:
             cache_report=CacheReport(),
         )
         messages = convert.to_messages(body.messages)
-        return gateway.request(
-            body.model, messages, self._params(gateway, body), context, streaming=body.stream
-        )
+        params = self._params(gateway, body)
+        if body.stream:
+            return gateway.request(body.model, messages, params, context, streaming=True)
+        return gateway.request(body.model, messages, params, context, wire=_wire(body))
 
     async def complete(self, gateway: Gateway, request: CallRequest) -> convert.JsonDict:
         """A ``chat.completion`` object."""
@@ -108,6 +109,16 @@ class ChatService:
             raise BadRequest(f"invalid tools: {error}"[:300], details={"param": "tools"}) from None
         assert isinstance(bound, RunnableBinding)
         return dict(bound.kwargs)
+
+
+NOT_FORWARDED = frozenset({"model", "stream", "stream_options", "n", "cache"})
+"""Request fields the gateway sets itself (``n`` is always 1; ``cache`` is Colmeia's own)."""
+
+
+def _wire(body: ChatCompletionRequest) -> dict[str, object]:
+    """The validated request as the upstream's body: the fields the caller set, as sent."""
+    fields = body.model_fields_set - NOT_FORWARDED
+    return {name: value for name in fields if (value := getattr(body, name)) is not None}
 
 
 async def _sse(
