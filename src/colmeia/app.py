@@ -187,6 +187,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     telemetry.instrument_app(app)
     exception_handlers.install(app)
     app.include_router(health_router)
+    # Routes are matched in order; the gateway's is the hottest path (bench/gateway.py).
+    app.include_router(openai_router)
     for router in AGENT_PROTOCOL_ROUTERS:
         app.include_router(router)
     app.include_router(traces_router)
@@ -199,7 +201,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(budgets_router)
     app.include_router(cache_router)
-    app.include_router(openai_router)
     app.include_router(usage_router)
     app.include_router(dead_letters_router)
     return app
