@@ -228,3 +228,48 @@ class TestLangChainClient:
         assert merged.text == reply.text
         assert merged.usage_metadata is not None
         assert merged.usage_metadata["total_tokens"] > 0
+
+
+class TestMetrics:
+    def test_gateway_calls_are_counted_in_the_llm_metrics(self, served: Served) -> None:
+        labels = {"model": "openai:sim-small", "agent": ""}
+        before = _llm_metrics(served, labels)
+        with _client(served) as client:
+            client.chat.completions.create(model="fast", messages=HELLO)  # type: ignore[arg-type]
+            list(client.chat.completions.create(model="fast", messages=HELLO, stream=True))  # type: ignore[arg-type]
+            with pytest.raises(openai.RateLimitError):
+                client.chat.completions.create(model="limited", messages=HELLO)  # type: ignore[arg-type]
+
+        after = _llm_metrics(served, labels)
+
+        assert after["colmeia_llm_calls_total:ok"] - before["colmeia_llm_calls_total:ok"] == 2
+        assert (
+            after["colmeia_llm_calls_total:rate_limited"]
+            - before["colmeia_llm_calls_total:rate_limited"]
+            == 1
+        )
+        assert after["colmeia_llm_tokens_total"] > before["colmeia_llm_tokens_total"]
+        assert after["colmeia_llm_cost_usd_total"] > before["colmeia_llm_cost_usd_total"]
+
+
+def _llm_metrics(served: Served, labels: dict[str, str]) -> dict[str, float]:
+    """The LLM counters of ``labels`` on ``/metrics`` (calls by outcome, tokens, cost)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    found = {
+        "colmeia_llm_calls_total:ok": 0.0,
+        "colmeia_llm_calls_total:rate_limited": 0.0,
+        "colmeia_llm_tokens_total": 0.0,
+        "colmeia_llm_cost_usd_total": 0.0,
+    }
+    text = httpx.get(f"{served.base}/metrics").text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if any(sample.labels.get(k) != v for k, v in labels.items()):
+                continue
+            if sample.name == "colmeia_llm_calls_total":
+                key = f"{sample.name}:{sample.labels['outcome']}"
+                found[key] = found.get(key, 0.0) + sample.value
+            elif sample.name in found:
+                found[sample.name] += sample.value
+    return found

@@ -51,7 +51,7 @@ class CacheHook:
             return None
         report.status, report.tier, report.score = "hit", hit.tier, hit.score
         report.entry_id = hit.entry_id
-        return CachedResponse(message=_message(hit), saved=_tokens(hit.usage))
+        return CachedResponse(message=_message(hit), saved=_tokens(hit.usage), source=hit.tier)
 
     async def after_call(self, request: CallRequest, outcome: CallOutcome) -> None:
         cache = self._runtime.cache

@@ -26,14 +26,16 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from colmeia.config import LLMSettings
 from colmeia.llm import hooks as hook_chain
 from colmeia.llm.context import CallContext
+from colmeia.llm.errors import UpstreamRateLimited, UpstreamTimeout
 from colmeia.llm.hooks import CachedResponse, CallOutcome, CallRequest, GatewayHook
 from colmeia.llm.passthrough import OpenAIPassthrough, serves
-from colmeia.llm.prices import TokenCounts, cost_nusd
+from colmeia.llm.prices import NANOS_PER_USD, TokenCounts, cost_nusd
 from colmeia.llm.registry import ModelRegistry, ModelSpec
 from colmeia.llm.retrying import Exhausted, RetryPolicy
 from colmeia.llm.tokens import estimate_messages, estimate_text
 from colmeia.llm.transient import classify, to_gateway_error
 from colmeia.llm.usage import UsageRecord, UsageSink, reported_tokens
+from colmeia.telemetry.genai import LLMCall, record_llm_call
 
 if TYPE_CHECKING:
     from colmeia.llm.chat_model import GatewayChatModel
@@ -131,7 +133,7 @@ class Gateway:
             else:
                 outcome = await self._call_chain(request)
         except BaseException as error:
-            await self._on_error(ran, request, error)
+            await self._on_error(ran, request, error, started)
             raise
         await self._finish(ran, request, outcome, started)
         return ChatResult(generations=[ChatGeneration(message=outcome.message)])
@@ -155,7 +157,7 @@ class Gateway:
                     yield chunk
                 outcome = self._outcome(request, _as_message(merged), spec, attempts)
         except BaseException as error:  # incl. the consumer going away (GeneratorExit)
-            await self._on_error(ran, request, error)
+            await self._on_error(ran, request, error, started)
             raise
         await self._finish(ran, request, outcome, started)
 
@@ -242,6 +244,7 @@ class Gateway:
             estimated=False,
             cached=True,
             saved_nusd=cost_nusd(spec.price, cached.saved),
+            saved_tokens=cached.saved,
             cache_source=cached.source,
         )
 
@@ -253,13 +256,25 @@ class Gateway:
     async def _finish(
         self, ran: list[GatewayHook], request: CallRequest, outcome: CallOutcome, started: float
     ) -> None:
+        latency_s = time.perf_counter() - started
         if self.sink is not None:
-            await self.sink.record(_record(request, outcome, started, self.registry))
+            await self.sink.record(_record(request, outcome, latency_s, self.registry))
+        record_llm_call(_metered(request, outcome, latency_s))
         await hook_chain.after_call(ran, request, outcome)
 
     async def _on_error(
-        self, ran: list[GatewayHook], request: CallRequest, error: BaseException
+        self, ran: list[GatewayHook], request: CallRequest, error: BaseException, started: float
     ) -> None:
+        failed = LLMCall(
+            model=self.registry.resolve(request.model).qualified,
+            agent=request.context.node or "",
+            input_tokens=0,
+            output_tokens=0,
+            cost_usd=0.0,
+            latency_s=time.perf_counter() - started,
+            outcome=_failure_label(error),
+        )
+        record_llm_call(failed)
         await hook_chain.on_error(ran, request, error)
 
 
@@ -301,8 +316,35 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+def _metered(request: CallRequest, outcome: CallOutcome, latency_s: float) -> LLMCall:
+    """The call for the LLM metrics and the current span. The run callbacks meter the graphs'
+    own LangChain models and skip gateway models (`callbacks.GATEWAY_MODEL_TYPE`), so calls
+    through here are counted here, once; a hit reports what it saved, as there."""
+    nusd = outcome.saved_nusd if outcome.cached else outcome.cost_nusd
+    tokens = outcome.saved_tokens if outcome.cached and outcome.saved_tokens else outcome.tokens
+    return LLMCall(
+        model=outcome.model_used,
+        agent=request.context.node or "",
+        input_tokens=tokens.input,
+        output_tokens=tokens.output,
+        cost_usd=nusd / NANOS_PER_USD,
+        latency_s=latency_s,
+        cache_tier=outcome.cache_source if outcome.cached else None,
+    )
+
+
+def _failure_label(error: BaseException) -> str:
+    if isinstance(error, UpstreamTimeout):
+        return "timeout"
+    if isinstance(error, UpstreamRateLimited):
+        return "rate_limited"
+    if isinstance(error, Exception):
+        return "error"
+    return "cancelled"  # the caller went away (GeneratorExit, CancelledError)
+
+
 def _record(
-    request: CallRequest, outcome: CallOutcome, started: float, registry: ModelRegistry
+    request: CallRequest, outcome: CallOutcome, latency_s: float, registry: ModelRegistry
 ) -> UsageRecord:
     return UsageRecord(
         call_id=request.call_id,
@@ -312,7 +354,7 @@ def _record(
         attempts=outcome.attempts,
         tokens=outcome.tokens,
         cost_nusd=outcome.cost_nusd,
-        latency_ms=(time.perf_counter() - started) * 1000,
+        latency_ms=latency_s * 1000,
         estimated=outcome.estimated,
         price_known=registry.resolve(request.model).price is not None or outcome.cached,
         cache_hit=outcome.cached,

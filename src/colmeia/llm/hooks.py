@@ -76,6 +76,8 @@ class CallOutcome:
     """The provider reported no usage; ``tokens`` is the offline estimate."""
     cached: bool = False
     saved_nusd: int = 0
+    saved_tokens: TokenCounts | None = None
+    """On a hit: the tokens the original answer cost (``tokens`` is then zero)."""
     cache_source: str | None = None
 
 
