@@ -4,13 +4,15 @@ timeouts, fallback and usage must behave exactly as on the LangChain path (`test
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
 from colmeia.llm.context import CallContext
 from colmeia.llm.errors import UpstreamFailed, UpstreamRateLimited, UpstreamRejected
 from colmeia.llm.gateway import Gateway
-from colmeia.llm.passthrough import UpstreamStatus, _proxy, serves, to_message
+from colmeia.llm.passthrough import UpstreamStatus, _proxy, serves, to_chunk, to_message
 from colmeia.llm.prices import DEFAULT_PRICES, cost_nusd
 from colmeia.llm.registry import ModelSpec
 from colmeia.llm.retrying import RetryPolicy
@@ -182,6 +184,93 @@ class TestFaults:
         assert row.cost_nusd == cost_nusd(DEFAULT_PRICES["sim-large"], row.tokens)
 
 
+async def streamed(
+    gw: Gateway, name: str, question: str = QUESTION, **fields: object
+) -> AsyncIterator[AIMessageChunk]:
+    """A streamed call as ``/v1/chat/completions`` makes it."""
+    wire = {"messages": [{"role": "user", "content": question}], **fields}
+    request = gw.request(
+        name, [HumanMessage(question)], {}, CallContext(), streaming=True, wire=wire
+    )
+    async for chunk in gw.stream(request):
+        assert isinstance(chunk.message, AIMessageChunk)
+        yield chunk.message
+
+
+class TestStreams:
+    async def test_a_stream_is_retried_before_its_first_chunk_and_recorded_once(
+        self, sim_url: str
+    ) -> None:
+        key, headers = faulty("500", 1, **{"x-sim-fault-retry-after": "0.01"})
+        sink = ListSink()
+        gw = gateway(sim_url, {"m": {"model": "openai:sim-small", "headers": headers}}, sink)
+
+        chunks = [chunk async for chunk in streamed(gw, "m")]
+
+        assert len(chunks) > 3
+        assert "semantic" in "".join(chunk.text for chunk in chunks)
+        assert attempts(sim_url, key) == 2
+        assert aiohttp_only(sim_url, key)
+        [row] = sink.rows
+        assert (row.attempts, row.estimated) == (2, False)
+        assert row.tokens.output == sum(1 for chunk in chunks if chunk.content)
+        merged = chunks[0]
+        for chunk in chunks[1:]:
+            merged = merged + chunk
+        assert merged.response_metadata["finish_reason"] == "stop"
+
+    async def test_a_streamed_tool_call_merges_into_one_call(self, sim_url: str) -> None:
+        gw = gateway(sim_url, {}, ListSink())
+
+        chunks = [
+            chunk
+            async for chunk in streamed(
+                gw, "sim-small", "What is the weather in Lisbon?", tools=[WEATHER_TOOL]
+            )
+        ]
+
+        merged = chunks[0]
+        for chunk in chunks[1:]:
+            merged = merged + chunk
+        [call] = merged.tool_calls
+        assert (call["name"], call["args"]) == ("get_weather", {"city": "Lisbon"})
+        assert merged.response_metadata["finish_reason"] == "tool_calls"
+
+    async def test_a_stream_cut_midway_raises_refunds_and_records_nothing(
+        self, sim_url: str
+    ) -> None:
+        budget, sink = ReservingBudget(limit=10_000), ListSink()
+        models = {"m": {"model": "openai:sim-small", "headers": {"x-sim-fault": "drop"}}}
+        gw = gateway(sim_url, models, sink, (budget,))
+        received: list[str] = []
+
+        async def read_all() -> None:
+            async for chunk in streamed(gw, "m"):
+                received.append(chunk.text)
+
+        with pytest.raises(UpstreamFailed):
+            await read_all()
+
+        assert len(received) > 1
+        assert budget.events == ["reserve", "refund"]
+        assert sink.rows == []
+
+    async def test_a_caller_that_stops_reading_is_refunded(self, sim_url: str) -> None:
+        budget, sink = ReservingBudget(limit=10_000), ListSink()
+        gw = gateway(sim_url, {}, sink, (budget,))
+        wire = {"messages": [{"role": "user", "content": QUESTION}]}
+        request = gw.request(
+            "sim-small", [HumanMessage(QUESTION)], {}, CallContext(), streaming=True, wire=wire
+        )
+        stream = gw.stream(request)
+
+        await anext(stream)
+        await stream.aclose()
+
+        assert budget.events == ["reserve", "refund"]
+        assert sink.rows == []
+
+
 class TestReading:
     def test_only_openai_models_without_constructor_options_are_served(self) -> None:
         def spec(provider: str, **params: object) -> ModelSpec:
@@ -238,6 +327,42 @@ class TestReading:
             "output_token_details": {"reasoning": 2},
         }
         assert message.response_metadata["model_name"] == "gpt-x"
+
+    def test_stream_chunks_read_as_langchain_reads_them(self) -> None:
+        piece = {
+            "id": "c1",
+            "model": "gpt-x",
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {"index": 0, "id": "call_1", "function": {"name": "f", "arguments": ""}}
+                        ]
+                    },
+                    "finish_reason": None,
+                }
+            ],
+        }
+        rest = {
+            "id": "c1",
+            "model": "gpt-x",
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": '{"a": 1}'}}]},
+                    "finish_reason": "tool_calls",
+                }
+            ],
+        }
+        usage = {"id": "c1", "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 2}}
+
+        merged = to_chunk(piece) + to_chunk(rest) + to_chunk(usage)
+
+        assert [(c["name"], c["args"]) for c in merged.tool_calls] == [("f", {"a": 1})]
+        assert merged.response_metadata == {"finish_reason": "tool_calls", "model_name": "gpt-x"}
+        assert merged.usage_metadata is not None
+        assert merged.usage_metadata["output_tokens"] == 2
 
     def test_upstream_statuses_classify_as_the_sdk_errors_do(self) -> None:
         limited = classify(UpstreamStatus(429, {"retry-after": "2"}, {"error": {"message": "x"}}))

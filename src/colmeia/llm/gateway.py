@@ -182,10 +182,13 @@ class Gateway:
         async def attempt(
             spec: ModelSpec,
         ) -> tuple[ChatGenerationChunk, AsyncIterator[ChatGenerationChunk]]:
-            model = self.registry.chat_model(spec)
-            stop = request.params.get("stop")
-            params = {k: v for k, v in request.params.items() if k != "stop"}
-            iterator = _lifted(model._astream(list(request.messages), stop=stop, **params))  # type: ignore[arg-type]
+            if request.wire is not None and serves(spec):
+                iterator = self.passthrough.stream(spec, request.wire)
+            else:
+                model = self.registry.chat_model(spec)
+                stop = request.params.get("stop")
+                params = {k: v for k, v in request.params.items() if k != "stop"}
+                iterator = _lifted(model._astream(list(request.messages), stop=stop, **params))  # type: ignore[arg-type]
             return await anext(iterator), iterator
 
         spec, attempts, (first, rest) = await self._over_fallbacks(request.model, attempt)

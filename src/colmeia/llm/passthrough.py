@@ -12,8 +12,8 @@ span named and attributed by the GenAI semantic conventions, and carries ``trace
 upstream. (aiohttp's own instrumentation would cost three times as much: it dispatches
 signals for every request phase.)
 
-Graphs, streamed calls and providers with construction-only options still go through
-LangChain (`Gateway._call_chain`), so nothing a LangChain model does is lost to this path.
+Graphs and providers with construction-only options still go through LangChain
+(`Gateway._call_chain`), so nothing a LangChain model does is lost to this path.
 """
 
 from __future__ import annotations
@@ -21,16 +21,18 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import AIMessage, InvalidToolCall, ToolCall
+from langchain_core.messages import AIMessage, AIMessageChunk, InvalidToolCall, ToolCall
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
+from langchain_core.outputs import ChatGenerationChunk
 from opentelemetry import propagate, trace
 
 from colmeia.llm.registry import ModelSpec
@@ -59,6 +61,9 @@ else (``use_responses_api``, ``organization``, ``extra_body`` …) is a construc
 ``ChatOpenAI`` understands, so such a model keeps the LangChain path."""
 MAX_CONNECTIONS = 1000
 """The ``openai`` SDK's own pool size, so moving off it changes no concurrency limit."""
+READ_BUFFER = 4 * 1024 * 1024
+"""The longest SSE line a stream may carry (aiohttp's default, 64 KiB, is less than one chunk
+of a server that sends a whole answer at once)."""
 KEEPALIVE_S = 4.0
 """Idle connections are dropped before uvicorn's (and httpx's) 5 s, so a request never reuses
 a connection the upstream is closing at that very moment."""
@@ -94,42 +99,90 @@ class OpenAIPassthrough:
     async def complete(self, spec: ModelSpec, wire: Mapping[str, object]) -> AIMessage:
         """One non-streamed chat completion of ``spec`` for the caller's body ``wire``."""
         body = {**spec.params, **wire, "model": spec.model, "stream": False}
-        headers = {"content-type": "application/json", **spec.headers}
-        if spec.api_key:
-            headers["authorization"] = f"Bearer {spec.api_key}"
-        base = (spec.base_url or OPENAI_BASE_URL).rstrip("/")
-        timeout = aiohttp.ClientTimeout(total=spec.timeout_s)
-        attributes = {**_server(base), **_request_attributes(spec)}
         with _tracer.start_as_current_span(
-            f"chat {spec.model}", kind=trace.SpanKind.CLIENT, attributes=attributes
+            f"chat {spec.model}", kind=trace.SpanKind.CLIENT, attributes=_attributes(spec)
         ) as span:
-            propagate.inject(headers)
-            async with self._session().post(
-                f"{base}/chat/completions",
-                data=json.dumps(body),
-                headers=headers,
-                timeout=timeout,
-                proxy=_proxy(base),
-            ) as response:
+            async with await self._post(spec, body, span) as response:
                 raw = await response.read()
-            span.set_attribute("http.response.status_code", response.status)
-            if response.status >= 400:
-                raise UpstreamStatus(response.status, response.headers, _json_or_text(raw))
             data = _json_or_text(raw)
             try:
                 message = to_message(data)
             except (KeyError, IndexError, TypeError, AttributeError):
-                reason = {"error": {"message": "the provider answered with a malformed completion"}}
-                raise UpstreamStatus(502, {}, reason) from None
+                raise _malformed() from None
             span.set_attributes(_response_attributes(message))
         return message
+
+    async def stream(
+        self, spec: ModelSpec, wire: Mapping[str, object]
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """One streamed chat completion: the upstream's SSE chunks as LangChain chunks, usage
+        last (asked for whatever the caller asked: the gateway accounts every call)."""
+        body = {**spec.params, **wire, "model": spec.model, "stream": True}
+        body["stream_options"] = {"include_usage": True}
+        # Not the current span: a generator's context cannot be entered and left across yields.
+        span = _tracer.start_span(
+            f"chat {spec.model}", kind=trace.SpanKind.CLIENT, attributes=_attributes(spec)
+        )
+        try:
+            async with await self._post(spec, body, span) as response:
+                merged: AIMessageChunk | None = None
+                async for line in response.content:
+                    if not line.startswith(b"data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == b"[DONE]":
+                        break
+                    chunk = _json_or_text(data)
+                    try:
+                        message = to_chunk(chunk)
+                    except (KeyError, IndexError, TypeError, AttributeError):
+                        raise _malformed(chunk) from None
+                    merged = message if merged is None else merged + message
+                    yield ChatGenerationChunk(message=message)
+            if merged is None:  # [DONE] before any chunk
+                raise _malformed()
+            span.set_attributes(_response_attributes(merged))
+        except GeneratorExit:  # the caller stopped reading: not the upstream's failure
+            span.set_attribute("colmeia.llm.outcome", "cancelled")
+            raise
+        except BaseException as error:
+            span.record_exception(error)
+            span.set_status(trace.StatusCode.ERROR, type(error).__name__)
+            raise
+        finally:
+            span.end()
+
+    async def _post(
+        self, spec: ModelSpec, body: Mapping[str, object], span: trace.Span
+    ) -> aiohttp.ClientResponse:
+        """The upstream's response to ``body``, its status checked (`UpstreamStatus`)."""
+        headers = {"content-type": "application/json", **spec.headers}
+        if spec.api_key:
+            headers["authorization"] = f"Bearer {spec.api_key}"
+        propagate.inject(headers, context=trace.set_span_in_context(span))
+        base = (spec.base_url or OPENAI_BASE_URL).rstrip("/")
+        # Per connect and per read, as the SDKs' httpx timeout is: a stream may last longer.
+        timeout = aiohttp.ClientTimeout(sock_connect=spec.timeout_s, sock_read=spec.timeout_s)
+        response = await self._session().post(
+            f"{base}/chat/completions",
+            data=json.dumps(body),
+            headers=headers,
+            timeout=timeout,
+            proxy=_proxy(base),
+        )
+        span.set_attribute("http.response.status_code", response.status)
+        if response.status >= 400:
+            async with response:
+                raw = await response.read()
+            raise UpstreamStatus(response.status, response.headers, _json_or_text(raw))
+        return response
 
     def _session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is None or session.closed:
             connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_S)
-            session = aiohttp.ClientSession(connector=connector)
+            session = aiohttp.ClientSession(connector=connector, read_bufsize=READ_BUFFER)
             self._sessions[loop] = session
         return session
 
@@ -163,15 +216,26 @@ def _server(base_url: str) -> dict[str, str | int]:
     return {"server.address": parts.hostname or "", "server.port": port}
 
 
-def _request_attributes(spec: ModelSpec) -> dict[str, str]:
+def _attributes(spec: ModelSpec) -> dict[str, str | int]:
+    base = (spec.base_url or OPENAI_BASE_URL).rstrip("/")
     return {
+        **_server(base),
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": spec.provider,
         "gen_ai.request.model": spec.model,
     }
 
 
-def _response_attributes(message: AIMessage) -> dict[str, str | int | list[str]]:
+def _malformed(received: object = None) -> UpstreamStatus:
+    """A 2xx whose body is not a chat completion: the provider failed (502, retried)."""
+    error = received.get("error") if isinstance(received, dict) else None
+    if isinstance(error, dict) and error.get("message"):  # an in-stream error event
+        return UpstreamStatus(502, {}, {"error": error})
+    reason = {"error": {"message": "the provider answered with a malformed completion"}}
+    return UpstreamStatus(502, {}, reason)
+
+
+def _response_attributes(message: AIMessage | AIMessageChunk) -> dict[str, str | int | list[str]]:
     metadata = message.response_metadata
     attributes: dict[str, str | int | list[str]] = {
         "gen_ai.response.finish_reasons": [str(metadata.get("finish_reason"))],
@@ -213,6 +277,34 @@ def to_message(data: JsonDict) -> AIMessage:
         tool_calls=calls,
         invalid_tool_calls=invalid,
         additional_kwargs=extra,
+        response_metadata={k: v for k, v in metadata.items() if v is not None},
+        usage_metadata=_usage(data.get("usage")),
+        id=data.get("id"),
+    )
+
+
+def to_chunk(data: JsonDict) -> AIMessageChunk:
+    """The `AIMessageChunk` of one ``chat.completion.chunk``: text and tool-call pieces; the
+    finish reason and model on the chunk that finishes (chunk metadata is merged by
+    concatenating strings); usage on the last one."""
+    choices = data["choices"]
+    choice = choices[0] if choices else {}
+    delta = choice.get("delta") or {}
+    pieces = [
+        tool_call_chunk(
+            name=(call.get("function") or {}).get("name"),
+            args=(call.get("function") or {}).get("arguments"),
+            id=call.get("id"),
+            index=call.get("index"),
+        )
+        for call in delta.get("tool_calls") or ()
+    ]
+    metadata: JsonDict = {}
+    if choice.get("finish_reason"):
+        metadata = {"finish_reason": choice["finish_reason"], "model_name": data.get("model")}
+    return AIMessageChunk(
+        content=delta.get("content") or "",
+        tool_call_chunks=pieces,
         response_metadata={k: v for k, v in metadata.items() if v is not None},
         usage_metadata=_usage(data.get("usage")),
         id=data.get("id"),

@@ -43,9 +43,9 @@ class ChatService:
         )
         messages = convert.to_messages(body.messages)
         params = self._params(gateway, body)
-        if body.stream:
-            return gateway.request(body.model, messages, params, context, streaming=True)
-        return gateway.request(body.model, messages, params, context, wire=_wire(body))
+        return gateway.request(
+            body.model, messages, params, context, streaming=body.stream, wire=_wire(body)
+        )
 
     async def complete(self, gateway: Gateway, request: CallRequest) -> convert.JsonDict:
         """A ``chat.completion`` object."""
