@@ -18,6 +18,20 @@ from colmeia.llm.registry import ModelRegistry
 from colmeia.llm.retrying import RetryPolicy
 from colmeia.llm.usage import UsageRecord
 
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the weather forecast for a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+"""An OpenAI tool the simulated LLM calls for weather questions."""
+
 
 class ListSink:
     def __init__(self) -> None:

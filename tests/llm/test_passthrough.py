@@ -17,21 +17,17 @@ from colmeia.llm.prices import DEFAULT_PRICES, cost_nusd
 from colmeia.llm.registry import ModelSpec
 from colmeia.llm.retrying import RetryPolicy
 from colmeia.llm.transient import classify
-from tests.llm.helpers import ListSink, ReservingBudget, attempts, clients, faulty, gateway
+from tests.llm.helpers import (
+    WEATHER_TOOL,
+    ListSink,
+    ReservingBudget,
+    attempts,
+    clients,
+    faulty,
+    gateway,
+)
 
 QUESTION = "What makes semantic caches effective?"
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the weather forecast for a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 
 
 async def passed_through(

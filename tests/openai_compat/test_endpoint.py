@@ -11,21 +11,10 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 from langchain_openai import ChatOpenAI
 
+from tests.llm.helpers import WEATHER_TOOL
 from tests.openai_compat.conftest import Served
 
 HELLO = [{"role": "user", "content": "What makes semantic caches effective?"}]
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the weather forecast for a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 
 
 def _client(served: Served, key: str | None = None) -> openai.OpenAI:

@@ -47,7 +47,8 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from colmeia.llm import hooks as hook_chain
 from colmeia.llm.context import CallContext
 from colmeia.llm.hooks import CallOutcome, CallRequest, GatewayHook
-from colmeia.llm.prices import NANOS_PER_USD, TokenCounts, cost_nusd, price_for
+from colmeia.llm.metered import metered_call
+from colmeia.llm.prices import TokenCounts, cost_nusd, price_for
 from colmeia.llm.settings import Price
 from colmeia.llm.tokens import estimate_messages, estimate_text
 from colmeia.llm.usage import UsageRecord, UsageSink, reported_tokens
@@ -132,9 +133,9 @@ class _RunMeter:
         if pending is None:
             return
         request = pending.request
-        outcome, tokens = self._outcome(request, _message(response))
+        outcome = self._outcome(request, _message(response))
         latency_s = time.perf_counter() - pending.started
-        _annotate(call_id, request, outcome, tokens, latency_s)
+        _annotate(call_id, request, outcome, latency_s)
         if self.accounting.sink is not None:
             await self.accounting.sink.record(self._record(request, outcome, latency_s))
         await hook_chain.after_call(pending.ran, request, outcome)
@@ -174,8 +175,8 @@ class _RunMeter:
             streaming=bool(params.get("stream") or params.get("streaming")),
         )
 
-    def _outcome(self, request: CallRequest, message: AIMessage) -> tuple[CallOutcome, TokenCounts]:
-        """How the call ended, and the tokens its answer stands for (saved, on a cache hit)."""
+    def _outcome(self, request: CallRequest, message: AIMessage) -> CallOutcome:
+        """How the call ended (on a cache hit: at no cost, with the tokens it saved)."""
         answered = message.response_metadata.get("model_name") or message.response_metadata.get(
             "model"
         )
@@ -198,9 +199,10 @@ class _RunMeter:
                 estimated=False,
                 cached=True,
                 saved_nusd=cost_nusd(price, tokens),
+                saved_tokens=tokens,
                 cache_source=CACHE_SOURCE,
             )
-            return hit, tokens
+            return hit
         called = CallOutcome(
             message=message,
             model_used=model,
@@ -209,7 +211,7 @@ class _RunMeter:
             attempts=1,
             estimated=reported is None,
         )
-        return called, tokens
+        return called
 
     def _record(self, request: CallRequest, outcome: CallOutcome, latency_s: float) -> UsageRecord:
         price = price_for(outcome.model_used, self.accounting.prices)
@@ -349,23 +351,8 @@ def _cache_hit(message: AIMessage) -> bool:
 
 
 def _annotate(
-    call_id: uuid.UUID,
-    request: CallRequest,
-    outcome: CallOutcome,
-    tokens: TokenCounts,
-    latency_s: float,
+    call_id: uuid.UUID, request: CallRequest, outcome: CallOutcome, latency_s: float
 ) -> None:
     """Cost, tokens, cache outcome and agent on the call's span (still open: these handlers
     run before the tracing one), and the LLM metrics; a hit reports what it saved."""
-    saved = outcome.cached
-    nusd = outcome.saved_nusd if saved else outcome.cost_nusd
-    call = LLMCall(
-        model=outcome.model_used,
-        agent=request.context.node or "",
-        input_tokens=tokens.input,
-        output_tokens=tokens.output,
-        cost_usd=nusd / NANOS_PER_USD,
-        latency_s=latency_s,
-        cache_tier=CACHE_SOURCE if saved else None,
-    )
-    record_llm_call(call, span_of(call_id))
+    record_llm_call(metered_call(request, outcome, latency_s), span_of(call_id))

@@ -28,8 +28,9 @@ from colmeia.llm import hooks as hook_chain
 from colmeia.llm.context import CallContext
 from colmeia.llm.errors import UpstreamRateLimited, UpstreamTimeout
 from colmeia.llm.hooks import CachedResponse, CallOutcome, CallRequest, GatewayHook
+from colmeia.llm.metered import metered_call
 from colmeia.llm.passthrough import OpenAIPassthrough, serves
-from colmeia.llm.prices import NANOS_PER_USD, TokenCounts, cost_nusd
+from colmeia.llm.prices import TokenCounts, cost_nusd
 from colmeia.llm.registry import ModelRegistry, ModelSpec
 from colmeia.llm.retrying import Exhausted, RetryPolicy
 from colmeia.llm.tokens import estimate_messages, estimate_text
@@ -260,9 +261,10 @@ class Gateway:
         self, ran: list[GatewayHook], request: CallRequest, outcome: CallOutcome, started: float
     ) -> None:
         latency_s = time.perf_counter() - started
+        # The run callbacks skip gateway models (`callbacks.GATEWAY_MODEL_TYPE`): counted here.
         if self.sink is not None:
             await self.sink.record(_record(request, outcome, latency_s, self.registry))
-        record_llm_call(_metered(request, outcome, latency_s))
+        record_llm_call(metered_call(request, outcome, latency_s))
         await hook_chain.after_call(ran, request, outcome)
 
     async def _on_error(
@@ -317,23 +319,6 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-
-
-def _metered(request: CallRequest, outcome: CallOutcome, latency_s: float) -> LLMCall:
-    """The call for the LLM metrics and the current span. The run callbacks meter the graphs'
-    own LangChain models and skip gateway models (`callbacks.GATEWAY_MODEL_TYPE`), so calls
-    through here are counted here, once; a hit reports what it saved, as there."""
-    nusd = outcome.saved_nusd if outcome.cached else outcome.cost_nusd
-    tokens = outcome.saved_tokens if outcome.cached and outcome.saved_tokens else outcome.tokens
-    return LLMCall(
-        model=outcome.model_used,
-        agent=request.context.node or "",
-        input_tokens=tokens.input,
-        output_tokens=tokens.output,
-        cost_usd=nusd / NANOS_PER_USD,
-        latency_s=latency_s,
-        cache_tier=outcome.cache_source if outcome.cached else None,
-    )
 
 
 def _failure_label(error: BaseException) -> str:
