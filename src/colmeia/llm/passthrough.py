@@ -125,7 +125,7 @@ class OpenAIPassthrough:
         )
         try:
             async with await self._post(spec, body, span) as response:
-                merged: AIMessageChunk | None = None
+                answered = False
                 async for line in response.content:
                     if not line.startswith(b"data:"):
                         continue
@@ -137,11 +137,12 @@ class OpenAIPassthrough:
                         message = to_chunk(chunk)
                     except (KeyError, IndexError, TypeError, AttributeError):
                         raise _malformed(chunk) from None
-                    merged = message if merged is None else merged + message
+                    answered = True
+                    if message.response_metadata or message.usage_metadata:  # the last ones
+                        span.set_attributes(_response_attributes(message))
                     yield ChatGenerationChunk(message=message)
-            if merged is None:  # [DONE] before any chunk
+            if not answered:  # [DONE] before any chunk
                 raise _malformed()
-            span.set_attributes(_response_attributes(merged))
         except GeneratorExit:  # the caller stopped reading: not the upstream's failure
             span.set_attribute("colmeia.llm.outcome", "cancelled")
             raise
@@ -236,10 +237,12 @@ def _malformed(received: object = None) -> UpstreamStatus:
 
 
 def _response_attributes(message: AIMessage | AIMessageChunk) -> dict[str, str | int | list[str]]:
+    """GenAI response attributes of an answer, or of a stream's finishing / usage chunk
+    (the gateway merges a stream's chunks once; this only reads the ones that carry these)."""
     metadata = message.response_metadata
-    attributes: dict[str, str | int | list[str]] = {
-        "gen_ai.response.finish_reasons": [str(metadata.get("finish_reason"))],
-    }
+    attributes: dict[str, str | int | list[str]] = {}
+    if metadata.get("finish_reason"):
+        attributes["gen_ai.response.finish_reasons"] = [str(metadata["finish_reason"])]
     if metadata.get("model_name"):
         attributes["gen_ai.response.model"] = str(metadata["model_name"])
     if message.id:
