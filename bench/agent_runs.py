@@ -7,6 +7,9 @@ with 50 ms to first token, serving the example ``chat`` graph (one ChatOpenAI ca
 Measured in the same run:
 
 - the baseline: the same ChatOpenAI call made directly (the LLM time every run must pay);
+- the floor: the same graph compiled with the checkpointer Colmeia gives runs (same database,
+  durability ``sync``) and invoked in this process, with no server, queue or ledger: what
+  LangGraph's own durable checkpointing costs before any server does anything;
 - ``runs.wait`` latency p50/p95 at concurrency 1 and 16, and the overhead beyond LLM time;
 - background-run throughput: 500 runs created (32 requests in flight), then joined
   (``--runs`` and ``--no-peer`` make a short smoke run).
@@ -32,6 +35,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from langchain_core.runnables import RunnableConfig
 from langchain_openai import ChatOpenAI
 from langgraph_sdk import get_client
 from sqlalchemy.engine import make_url
@@ -39,7 +43,9 @@ from sqlalchemy.engine import make_url
 from bench.report import summary, write_section
 from bench.startup import free_port
 from colmeia import migrations
+from colmeia.agents.checkpointer import open_checkpointer
 from colmeia.agents.config import EXAMPLES_CONFIG
+from colmeia.agents.examples import chat as chat_example
 from colmeia.config import Settings, WorkerSettings
 from colmeia.db import create_engine, make_sessionmaker, unit_of_work
 from colmeia.keys.service import key as key_service
@@ -52,6 +58,7 @@ PEER_VENV = Path.home() / ".cache" / "colmeia" / "langgraph-dev-venv"
 MESSAGE = {"messages": [{"role": "user", "content": "hello there"}]}
 BACKGROUND_RUNS = 500
 PEER = "langgraph dev (inmem)"
+FLOOR = "LangGraph in-process, same checkpointer (floor)"
 CLIENT_CONCURRENCY = 32  # requests in flight from the client, as a well-behaved caller does
 WARM_UP_RUNS = 20
 """Sequential runs before measuring, on every server: a worker process's first runs import and
@@ -122,6 +129,21 @@ async def _baseline(llm: str) -> list[float]:
     model = ChatOpenAI(model="gpt-4o-mini", base_url=llm, api_key="bench")
     await model.ainvoke("warm up")
     return await _timed(lambda: model.ainvoke("hello there"), 30, 1)
+
+
+async def _floor(llm: str, database_url: str, workdir: Path, waits: int) -> list[float]:
+    """The example ``chat`` graph on Colmeia's checkpointer, invoked in-process (see module doc)."""
+    os.environ.update(OPENAI_BASE_URL=llm, OPENAI_API_KEY="bench")  # what the graph's model reads
+    async with open_checkpointer(database_url, workdir / "floor") as checkpointer:
+        graph = chat_example.builder.compile(checkpointer=checkpointer)
+
+        async def one() -> None:
+            config: RunnableConfig = {"configurable": {"thread_id": str(uuid.uuid4())}}
+            await graph.ainvoke(MESSAGE, config, durability="sync")
+
+        for _ in range(WARM_UP_RUNS):
+            await one()
+        return await _timed(one, waits, 1)
 
 
 async def _measure(api: str, key: str | None, runs: int, waits: int) -> dict[str, object]:
@@ -226,6 +248,8 @@ def run(options: argparse.Namespace) -> dict[str, dict[str, object]]:
         stack.enter_context(_process(sim, env, workdir / "llm.log"))
         _wait_http(f"{llm}/models")
         results: dict[str, dict[str, object]] = {"baseline": {"c1": asyncio.run(_baseline(llm))}}
+        floor = _floor(llm, env["COLMEIA_DATABASE__URL"], workdir, options.waits)
+        results[FLOOR] = {"c1": asyncio.run(floor)}
         for processes in sorted({1, options.worker_processes}, reverse=True):
             name = f"Colmeia, {processes} worker process{'es' if processes > 1 else ''}"
             results[name] = _colmeia(env, workdir, api_port, key, processes, options)
@@ -269,8 +293,10 @@ def _rows(results: dict[str, dict[str, object]]) -> list[str]:
         f"| ChatOpenAI → simulated LLM directly (baseline) | {base50:.1f} / {base95:.1f} "
         "| — | — | — | — |",
     ]
+    floor50, floor95 = summary(results[FLOOR]["c1"])  # type: ignore[arg-type]
+    rows.append(f"| {FLOOR} | {floor50:.1f} / {floor95:.1f} | {floor50 - base50:.1f} | — | — | — |")
     for name, figures in results.items():
-        if name == "baseline":
+        if name in ("baseline", FLOOR):
             continue
         c1 = summary(figures["c1"])  # type: ignore[arg-type]
         c16 = summary(figures["c16"])  # type: ignore[arg-type]
@@ -309,6 +335,11 @@ def main() -> None:
             __doc__.split("\n\n")[1].strip() if __doc__ else "",
             "",
             *_rows(results),
+            "",
+            f"Floor: the same graph compiled with the checkpointer Colmeia gives runs ({database}, "
+            "durability `sync`) and invoked in the bench process, with no server, queue or "
+            "ledger: what LangGraph's own durable checkpointing costs before a server does "
+            "anything.",
             "",
             f"Background: {options.runs} runs created (≤ {CLIENT_CONCURRENCY} requests in "
             f"flight), all joined. Colmeia: one API process, {database} ledger, worker processes "
