@@ -47,7 +47,7 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from colmeia.llm import hooks as hook_chain
 from colmeia.llm.context import CallContext
 from colmeia.llm.hooks import CallOutcome, CallRequest, GatewayHook
-from colmeia.llm.metered import metered_call
+from colmeia.llm.metered import metered_call, usage_record
 from colmeia.llm.prices import TokenCounts, cost_nusd, price_for
 from colmeia.llm.settings import Price
 from colmeia.llm.tokens import estimate_messages, estimate_text
@@ -215,20 +215,7 @@ class _RunMeter:
 
     def _record(self, request: CallRequest, outcome: CallOutcome, latency_s: float) -> UsageRecord:
         price = price_for(outcome.model_used, self.accounting.prices)
-        return UsageRecord(
-            call_id=request.call_id,
-            context=request.context,
-            requested_model=request.model,
-            model=outcome.model_used,
-            attempts=outcome.attempts,
-            tokens=outcome.tokens,
-            cost_nusd=outcome.cost_nusd,
-            latency_ms=latency_s * 1000,
-            estimated=outcome.estimated,
-            price_known=price is not None or outcome.cached,
-            cache_hit=outcome.cached,
-            saved_nusd=outcome.saved_nusd,
-        )
+        return usage_record(request, outcome, latency_s, price_known=price is not None)
 
 
 class _AsyncCallbacks(AsyncCallbackHandler):

@@ -28,14 +28,14 @@ from colmeia.llm import hooks as hook_chain
 from colmeia.llm.context import CallContext
 from colmeia.llm.errors import UpstreamRateLimited, UpstreamTimeout
 from colmeia.llm.hooks import CachedResponse, CallOutcome, CallRequest, GatewayHook
-from colmeia.llm.metered import metered_call
+from colmeia.llm.metered import metered_call, usage_record
 from colmeia.llm.passthrough import OpenAIPassthrough, serves
 from colmeia.llm.prices import TokenCounts, cost_nusd
 from colmeia.llm.registry import ModelRegistry, ModelSpec
 from colmeia.llm.retrying import Exhausted, RetryPolicy
 from colmeia.llm.tokens import estimate_messages, estimate_text
 from colmeia.llm.transient import classify, to_gateway_error
-from colmeia.llm.usage import UsageRecord, UsageSink, reported_tokens
+from colmeia.llm.usage import UsageSink, reported_tokens
 from colmeia.telemetry.genai import LLMCall, record_llm_call
 
 if TYPE_CHECKING:
@@ -263,7 +263,10 @@ class Gateway:
         latency_s = time.perf_counter() - started
         # The run callbacks skip gateway models (`callbacks.GATEWAY_MODEL_TYPE`): counted here.
         if self.sink is not None:
-            await self.sink.record(_record(request, outcome, latency_s, self.registry))
+            price_known = self.registry.resolve(request.model).price is not None
+            await self.sink.record(
+                usage_record(request, outcome, latency_s, price_known=price_known)
+            )
         record_llm_call(metered_call(request, outcome, latency_s))
         await hook_chain.after_call(ran, request, outcome)
 
@@ -329,25 +332,6 @@ def _failure_label(error: BaseException) -> str:
     if isinstance(error, Exception):
         return "error"
     return "cancelled"  # the caller went away (GeneratorExit, CancelledError)
-
-
-def _record(
-    request: CallRequest, outcome: CallOutcome, latency_s: float, registry: ModelRegistry
-) -> UsageRecord:
-    return UsageRecord(
-        call_id=request.call_id,
-        context=request.context,
-        requested_model=request.model,
-        model=outcome.model_used,
-        attempts=outcome.attempts,
-        tokens=outcome.tokens,
-        cost_nusd=outcome.cost_nusd,
-        latency_ms=latency_s * 1000,
-        estimated=outcome.estimated,
-        price_known=registry.resolve(request.model).price is not None or outcome.cached,
-        cache_hit=outcome.cached,
-        saved_nusd=outcome.saved_nusd,
-    )
 
 
 def _as_message(message: BaseMessage) -> AIMessage:
